@@ -39,4 +39,5 @@ if __name__ == '__main__':
     tmp = dst.with_suffix('.tmp')
     tmp.write_text(json.dumps(to_nb(cells_of(src.read_text())), indent=1, ensure_ascii=False) + '\n')
     os.replace(tmp, dst)
+    import subprocess; subprocess.run(['nbdev-clean', '--fname', str(dst)], check=True)  # the committed form
     print(f'{dst}: {len(json.loads(dst.read_text())["cells"])} cells')
