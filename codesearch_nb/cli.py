@@ -115,11 +115,11 @@ def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./
     offline_env(ws)
     t0 = time.time()
     print(f'# 1. corpus: the standard library of Python {sys.version.split()[0]}')
-    if not corpus_exists('stdlib', ws=ws): corpus_build(name='stdlib', recipe='stdlib', workers=workers, ws=ws)
-    corpus_info('stdlib', ws=ws)
+    if corpus_exists('stdlib', ws=ws): corpus_info('stdlib', ws=ws)
+    else: corpus_build(name='stdlib', recipe='stdlib', workers=workers, ws=ws)
     print(f'\n# 2. train a neural bag of words ({time.time()-t0:.0f}s so far)')
-    from codesearch_nb.train import train, quickstart_run
-    run_id = quickstart_run('stdlib', ws=ws, seed=seed) or train(corpus='stdlib', model='nbow', ws=ws, seed=seed, **({'epochs': epochs} if epochs else {}))
+    from codesearch_nb.train import train
+    run_id = train(corpus='stdlib', model='nbow', ws=ws, seed=seed, **({'epochs': epochs} if epochs else {}))
     print(f'\n# 3. leaderboard on the stdlib test split ({time.time()-t0:.0f}s so far)')
     from codesearch_nb.evaluate import evaluate, leaderboard
     evaluate([run_id, 'bm25', 'minilm'], benchmark='csn', corpus='stdlib', ws=ws)

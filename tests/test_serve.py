@@ -1,0 +1,187 @@
+"""The search service end to end: real trained runs, a real index, the service in a subprocess on loopback,
+the web page in headless Chromium, and a deploy while a client keeps querying.
+
+Runs: two neural bag-of-words models trained for 2 epochs on the project's sample corpus (a few seconds each).
+"""
+import json, os, shutil, socket, subprocess, sys, threading, time
+from pathlib import Path
+import pytest
+
+httpx = pytest.importorskip('httpx')
+
+RUN_A, RUN_B = 'nbow-serve-a', 'nbow-serve-b'
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def ws(tmp_path_factory):
+    "A workspace with the sample corpus and two trained runs; run A deployed (its index built by deploy)."
+    os.environ.setdefault('WANDB_MODE', 'disabled')
+    from codesearch_nb.corpus import sample_corpus, sample_ws
+    from codesearch_nb.train import train
+    from codesearch_nb.serve import deploy
+    w = tmp_path_factory.mktemp('serve_ws')
+    name = sample_corpus()
+    shutil.copytree(sample_ws()/'corpora'/name, w/'corpora'/name)
+    for seed, rid in enumerate((RUN_A, RUN_B)):
+        train(name, 'nbow', epochs=2, seed=seed, run_id=rid, ws=str(w), wandb=False)
+    rec = deploy(RUN_A, ws=str(w))
+    assert rec['run_id'] == RUN_A and rec['index']['size'] > 500
+    return w
+
+
+@pytest.fixture(scope='module')
+def server(ws):
+    "The real service (`codesearch serve`) in a subprocess on a free loopback port; its base URL."
+    port = _free_port()
+    env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
+    code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}]))"
+    p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f'http://127.0.0.1:{port}'
+    try:
+        deadline = time.time() + 180
+        while True:
+            if p.poll() is not None: pytest.fail('server exited: ' + p.stdout.read().decode()[-3000:])
+            try:
+                if httpx.get(base + '/health', timeout=2).status_code == 200: break
+            except httpx.HTTPError: pass
+            if time.time() > deadline: pytest.fail('server did not become healthy in 180 s')
+            time.sleep(0.3)
+        yield base
+    finally:
+        p.terminate()
+        try: p.wait(15)
+        except subprocess.TimeoutExpired: p.kill(); p.wait()
+
+
+def test_search_over_http(server, ws):
+    r = httpx.get(server + '/search', params=dict(q='serialize an object to a json string', k=5))
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j['run_id'] == RUN_A and j['k'] == 5 and len(j['results']) == 5
+    scores = [x['score'] for x in j['results']]
+    assert scores == sorted(scores, reverse=True)
+    for x in j['results']:
+        assert x['path'] and x['start_line'] >= 1 and x['end_line'] >= x['start_line'] and x['signature'] and x['language'] == 'python'
+    assert any('json' in x['path'] for x in j['results']), [x['path'] for x in j['results']]
+    assert j['took_ms'] > 0 and j['encode_ms'] >= 0
+    h = httpx.get(server + '/health').json()
+    assert h['status'] == 'ok' and h['run_id'] == RUN_A and h['index_size'] > 500
+    m = httpx.get(server + '/model').json()
+    assert m['run_id'] == RUN_A and 'valid_mrr' in m['metrics'] and m['index']['size'] == h['index_size'] and m['index']['languages'] == ['python']
+    assert m['by'] and m['at']
+
+
+@pytest.mark.parametrize('params,status,msg', [
+    (dict(q=''), 422, 'q: the query is empty'),
+    (dict(q='   '), 422, 'q: the query is empty'),
+    (dict(), 422, 'q: the query is empty'),
+    (dict(q='x' * 501), 422, 'at most 500'),
+    (dict(q='read a file', k=0), 422, 'k: 0 is out of range'),
+    (dict(q='read a file', k=101), 422, 'k: 101 is out of range'),
+    (dict(q='read a file', k='many'), 422, "k: 'many' is not a whole number"),
+    (dict(q='read a file', lang='cobol'), 422, "lang: 'cobol' is not in this index"),
+    (dict(q='read a file', mode='magic'), 422, "mode: 'magic' is unknown"),
+])
+def test_validation(server, params, status, msg):
+    r = httpx.get(server + '/search', params=params)
+    assert r.status_code == status and msg in r.json()['detail'], (r.status_code, r.text)
+
+
+def test_query_cli_json(ws, capsys):
+    from codesearch_nb.cli import main
+    assert main(['query', 'parse command line arguments', '-k', '3', '--json', '--workspace', str(ws)]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j['run_id'] == RUN_A and len(j['results']) == 3 and all('path' in r and 'signature' in r for r in j['results'])
+
+
+def _chromium():
+    for b in ('chromium', 'chromium-browser', 'google-chrome'):
+        if shutil.which(b): return shutil.which(b)
+
+
+@pytest.mark.skipif(not (_chromium() and shutil.which('chromedriver')), reason='chromium and chromium-driver are not installed')
+def test_web_page_in_headless_chromium(server, tmp_path):
+    webdriver = pytest.importorskip('selenium.webdriver')
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = _chromium()
+    for a in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+              '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', f'--user-data-dir={tmp_path/"profile"}'):
+        opts.add_argument(a)
+    d = webdriver.Chrome(options=opts, service=Service(shutil.which('chromedriver')))
+    try:
+        d.get(server + '/')
+        wait = WebDriverWait(d, 30)
+        wait.until(lambda d: RUN_A in d.find_element(By.ID, 'model').text)
+        assert 'python' in [o.get_attribute('value') for o in d.find_elements(By.CSS_SELECTOR, '#lang option')]
+        box = d.find_element(By.ID, 'q')
+        box.send_keys('write rows to a csv file')
+        d.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '#results .res')) == 10)
+        status = d.find_element(By.ID, 'status').text
+        assert '10 results in' in status and ' ms' in status and RUN_A in status, status
+        first = d.find_element(By.CSS_SELECTOR, '#results .res')
+        assert ':' in first.find_element(By.CSS_SELECTOR, '.loc').text
+        assert first.find_element(By.CSS_SELECTOR, '.sig').text
+        assert first.find_elements(By.CSS_SELECTOR, 'pre.hl span'), 'code is not highlighted'
+        assert 'q=write+rows' in d.current_url  # the search is linkable
+        # a language filter and an empty query
+        box.clear(); d.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+        wait.until(lambda d: 'type what the code should do' in d.find_element(By.ID, 'status').text)
+        # a deep link runs its search on load
+        d.get(server + '/?q=' + 'split+a+shell+command+line&lang=python')
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '#results .res')) > 0)
+        assert d.find_element(By.ID, 'q').get_attribute('value') == 'split a shell command line'
+        # nothing was fetched from outside the service
+        urls = d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert all(u.startswith(server) for u in urls), urls
+    finally:
+        d.quit()
+
+
+def test_deploy_while_querying(server, ws):
+    "Deploy run B while a client keeps querying: no failed request, and the answers switch from A to B for good."
+    from codesearch_nb.serve import deploy, deploy_history
+    seen, stop = [], threading.Event()
+
+    def client():
+        with httpx.Client(timeout=30) as c:
+            while not stop.is_set():
+                try:
+                    r = c.get(server + '/search', params=dict(q='read a configuration file', k=5))
+                    seen.append((r.status_code, r.json().get('run_id') if r.status_code == 200 else r.text, len(r.json().get('results', []))))
+                except Exception as e: seen.append(('error', repr(e), 0))
+    t = threading.Thread(target=client); t.start()
+    try:
+        time.sleep(1.0)
+        rec = deploy(RUN_B, ws=str(ws))  # builds B's index first, then switches
+        assert rec['previous'] == RUN_A
+        deadline = time.time() + 120
+        while time.time() < deadline and not any(s[1] == RUN_B for s in seen[-3:]): time.sleep(0.2)
+        time.sleep(1.0)
+    finally:
+        stop.set(); t.join(60)
+    assert len(seen) >= 20, len(seen)
+    assert all(s[0] == 200 and s[2] == 5 for s in seen), [s for s in seen if s[0] != 200][:5]
+    runs = [s[1] for s in seen]
+    assert runs[0] == RUN_A and runs[-1] == RUN_B, (runs[:3], runs[-3:])
+    switch = runs.index(RUN_B)
+    assert set(runs[:switch]) == {RUN_A} and set(runs[switch:]) == {RUN_B}, 'answers went back to the old run'
+    assert httpx.get(server + '/model').json()['run_id'] == RUN_B
+
+    # rollback returns to A, also without a restart
+    deploy(rollback=True, ws=str(ws))
+    deadline = time.time() + 60
+    while time.time() < deadline and httpx.get(server + '/health').json()['run_id'] != RUN_A: time.sleep(0.2)
+    assert httpx.get(server + '/search', params=dict(q='read a file')).json()['run_id'] == RUN_A
+    h = deploy_history(str(ws))
+    assert [(x['action'], x['run_id']) for x in h] == [('deploy', RUN_A), ('deploy', RUN_B), ('rollback', RUN_A)]
+    assert all(x['by'] and x['at'] and 'valid_mrr' in x['metrics'] for x in h)
