@@ -103,7 +103,7 @@ def main(argv:list|None=None) -> int:
         return 130
     return 0
 
-# %% ../nbs/10_cli.ipynb #0000000f
+# %% ../nbs/10_cli.ipynb #00000010
 def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./codesearch_workspace)
                workers:int=2, # extraction processes
                epochs:int=None, # training epochs (default: the quickstart budget of `train`)
