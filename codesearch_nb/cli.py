@@ -11,7 +11,7 @@ from fastcore.docments import docments
 from .core import CodeSearchError, offline_env, workspace
 
 # %% auto #0
-__all__ = ['VERBS', 'verb_func', 'verb_parser', 'main', 'quickstart']
+__all__ = ['VERBS', 'verb_func', 'verb_parser', 'parse_hp', 'main', 'quickstart']
 
 # %% ../nbs/10_cli.ipynb #00000005
 VERBS = {
@@ -62,6 +62,8 @@ def verb_parser(verb:str, func=None) -> argparse.ArgumentParser:
     pos = VERBS[verb][2] if verb in VERBS else ()
     p = argparse.ArgumentParser(prog=f'codesearch {verb}', description=(inspect.getdoc(func) or '').split('\n')[0])
     for name, d in docments(func, full=True).items():
+        if d.get('kind') == inspect.Parameter.VAR_KEYWORD:
+            p.add_argument('--hp', dest='**', nargs='+', default=[], metavar='KEY=VALUE', help='further hyper-parameters, e.g. --hp dim=256 loss=infonce')
         if name == 'return' or d['kind'] in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD): continue
         kind, default, hlp = _kind(d['anno']), d['default'], d['docment'] or ''
         required = default is inspect.Parameter.empty
@@ -78,7 +80,23 @@ def verb_parser(verb:str, func=None) -> argparse.ArgumentParser:
             p.add_argument(*_opt(name), dest=name, type=kind, default=None if required else default, required=required, help=hlp)
     return p
 
-# %% ../nbs/10_cli.ipynb #0000000c
+# %% ../nbs/10_cli.ipynb #0000000a
+def parse_hp(items:list) -> dict:
+    "`['dim=256', 'lr=0.01', 'shared=false', 'loss=infonce']` as typed keyword arguments."
+    out = {}
+    for it in items or []:
+        k, sep, v = it.partition('=')
+        if not sep or not k.isidentifier(): raise CodeSearchError(f'--hp {it!r}: expected KEY=VALUE, e.g. dim=256')
+        low = v.lower()
+        if low in ('true', 'false'): out[k] = low == 'true'
+        else:
+            try: out[k] = int(v)
+            except ValueError:
+                try: out[k] = float(v)
+                except ValueError: out[k] = v
+    return out
+
+# %% ../nbs/10_cli.ipynb #0000000e
 def _usage() -> str:
     return 'usage: codesearch <verb> [options]\n\nverbs:\n' + '\n'.join(f'  {v}' for v in VERBS) + '\n\n`codesearch <verb> --help` describes a verb.'
 
@@ -93,6 +111,7 @@ def main(argv:list|None=None) -> int:
     try:
         func = verb_func(verb)
         kw = vars(verb_parser(verb, func).parse_args(rest))
+        kw.update(parse_hp(kw.pop('**', [])))
         if 'ws' in kw: offline_env(kw['ws'])
         func(**kw)
     except CodeSearchError as e:
@@ -103,7 +122,7 @@ def main(argv:list|None=None) -> int:
         return 130
     return 0
 
-# %% ../nbs/10_cli.ipynb #00000010
+# %% ../nbs/10_cli.ipynb #00000012
 def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./codesearch_workspace)
                workers:int=2, # extraction processes
                epochs:int=None, # training epochs (default: the quickstart budget of `train`)
@@ -118,8 +137,10 @@ def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./
     if corpus_exists('stdlib', ws=ws): corpus_info('stdlib', ws=ws)
     else: corpus_build(name='stdlib', recipe='stdlib', workers=workers, ws=ws)
     print(f'\n# 2. train a neural bag of words ({time.time()-t0:.0f}s so far)')
-    from codesearch_nb.train import train
-    run_id = train(corpus='stdlib', model='nbow', ws=ws, seed=seed, **({'epochs': epochs} if epochs else {}))
+    from codesearch_nb.train import train, quickstart_run
+    run_id = None if epochs else quickstart_run('stdlib', ws=ws, seed=seed)
+    if run_id: print(f'{run_id}: reused (same corpus content, seed and defaults)')
+    else: run_id = train(corpus='stdlib', model='nbow', ws=ws, seed=seed, **({'epochs': epochs} if epochs else {}))
     print(f'\n# 3. leaderboard on the stdlib test split ({time.time()-t0:.0f}s so far)')
     from codesearch_nb.evaluate import evaluate, leaderboard
     evaluate([run_id, 'bm25', 'minilm'], benchmark='csn', corpus='stdlib', ws=ws)
