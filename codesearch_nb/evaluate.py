@@ -11,15 +11,16 @@ from pathlib import Path
 from collections import defaultdict
 import numpy as np
 import pandas as pd
+from .train import chunk_index, chunk_ranks
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, minilm_path, l2norm
 
 # %% auto #0
 __all__ = ['ANNOTATION_COLUMNS', 'BASELINES', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'ranks_of', 'mrr',
-           'recall_at', 'rank_metrics', 'chunk_index', 'chunk_ranks', 'full_ranks', 'read_relevances',
-           'shared_data_dir', 'read_predictions', 'ndcg', 'coverage', 'ndcg_table', 'read_cosqa', 'strip_docstring',
-           'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'BM25Scorer', 'minilm_scorer', 'get_scorer', 'csn_pairs',
-           'eval_pairs', 'eval_cosqa', 'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result',
-           'tables', 'write_report', 'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
+           'recall_at', 'rank_metrics', 'full_ranks', 'read_relevances', 'shared_data_dir', 'read_predictions', 'ndcg',
+           'coverage', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer',
+           'BM25Scorer', 'minilm_scorer', 'get_scorer', 'csn_pairs', 'eval_pairs', 'eval_cosqa', 'eval_ndcg',
+           'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report', 'log_wandb',
+           'evaluate', 'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06_evaluate.ipynb #00000006
 def ranks_of(scores:np.ndarray, # (n_queries, n_candidates) similarity, higher is better
@@ -48,31 +49,6 @@ def recall_at(ranks, k:int) -> float:
 def rank_metrics(ranks, ks=(1, 5, 10)) -> dict:
     "MRR, recall@k for each k in `ks`, and the number of queries."
     return {'mrr': mrr(ranks), **{f'recall@{k}': recall_at(ranks, k) for k in ks}, 'n_queries': int(np.size(ranks))}
-
-# %% ../nbs/06_evaluate.ipynb #0000000d
-def chunk_index(n:int, # number of (query, function) pairs
-                chunk:int=1000, # pairs per chunk
-                seed:int=0, # seed of the shuffle
-               ) -> np.ndarray:
-    "(n_chunks, chunk) positions of the shuffled pairs; the incomplete last chunk is dropped."
-    if n < 2: return np.zeros((0, max(n, 1)), dtype=np.int64)
-    size = min(chunk, n)
-    perm = np.random.default_rng(seed).permutation(n)
-    k = n // size
-    return perm[:k * size].reshape(k, size)
-
-# %% ../nbs/06_evaluate.ipynb #00000010
-def chunk_ranks(q:np.ndarray, # (n, d) query embeddings, row i pairs with `c[i]`
-                c:np.ndarray, # (n, d) code embeddings
-                idx:np.ndarray, # (n_chunks, chunk) positions from `chunk_index`
-               ) -> np.ndarray:
-    "(n_chunks, chunk) rank of each pair's function among the functions of its chunk."
-    q, c = np.asarray(q, dtype=np.float32), np.asarray(c, dtype=np.float32)
-    out = np.empty(idx.shape, dtype=np.int64)
-    for j, ii in enumerate(idx):
-        s = q[ii] @ c[ii].T
-        out[j] = np.count_nonzero(s >= s.diagonal()[:, None], axis=1)
-    return out
 
 # %% ../nbs/06_evaluate.ipynb #00000014
 def full_ranks(q:np.ndarray, # (n_queries, d) query embeddings

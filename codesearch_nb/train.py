@@ -25,34 +25,44 @@ from .data import pair_dls, short_name
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir', 'corpus_names', 'evaluate_pairs',
-           'build_learner', 'train', 'load_encoder', 'list_runs', 'runs', 'quickstart_run']
+__all__ = ['DEFAULTS', 'chunk_index', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir', 'corpus_names',
+           'evaluate_pairs', 'build_learner', 'train', 'load_encoder', 'list_runs', 'runs', 'quickstart_run']
 
-# %% ../nbs/05_train.ipynb #00000009
-def chunk_ranks(q:np.ndarray, # (n, dim) query vectors; row i is answered by code row i
-                c:np.ndarray, # (n, dim) code vectors
-                chunk:int=1000, # rank among this many candidates
-                seed:int=0, # seed of the shuffle into chunks
+# %% ../nbs/05_train.ipynb #0000000b
+def chunk_index(n:int, # number of (query, function) pairs
+                chunk:int=1000, # pairs per chunk
+                seed:int=0, # seed of the shuffle
                ) -> np.ndarray:
-    "Rank (1 = best) of each query's own code among the codes of its shuffled chunk; ties count against the model."
-    q, c = np.asarray(q, dtype=np.float32), np.asarray(c, dtype=np.float32)
-    if q.shape != c.shape: raise CodeSearchError(f'chunk_ranks: {q.shape[0]} queries vs {c.shape[0]} codes; they must pair up row by row')
-    perm, ranks = np.random.default_rng(seed).permutation(len(q)), np.zeros(len(q), dtype=np.int64)
-    for s in range(0, len(q), chunk):
-        idx = perm[s:s + chunk]
-        sim = q[idx] @ c[idx].T
-        ranks[idx] = (sim >= np.diag(sim)[:, None]).sum(1)
-    return ranks
+    "(n_chunks, chunk) positions of the shuffled pairs; the incomplete last chunk is dropped."
+    if n < 2: return np.zeros((0, max(n, 1)), dtype=np.int64)
+    size = min(chunk, n)
+    perm = np.random.default_rng(seed).permutation(n)
+    k = n // size
+    return perm[:k * size].reshape(k, size)
 
+# %% ../nbs/05_train.ipynb #0000000e
+def chunk_ranks(q:np.ndarray, # (n, d) query embeddings, row i pairs with `c[i]`
+                c:np.ndarray, # (n, d) code embeddings
+                idx:np.ndarray, # (n_chunks, chunk) positions from `chunk_index`
+               ) -> np.ndarray:
+    "(n_chunks, chunk) rank of each pair's function among the functions of its chunk."
+    q, c = np.asarray(q, dtype=np.float32), np.asarray(c, dtype=np.float32)
+    out = np.empty(idx.shape, dtype=np.int64)
+    for j, ii in enumerate(idx):
+        s = q[ii] @ c[ii].T
+        out[j] = np.count_nonzero(s >= s.diagonal()[:, None], axis=1)
+    return out
 def mrr_chunks(q:np.ndarray, # (n, dim) query vectors; row i is answered by code row i
                c:np.ndarray, # (n, dim) code vectors
-               chunk:int=1000, # rank among this many candidates
+               chunk:int=1000, # candidates per query
                seed:int=0, # seed of the shuffle into chunks
               ) -> float:
-    "Mean reciprocal rank, CodeSearchNet protocol (chunks of `chunk`, ties against the model)."
-    return float(np.mean(1.0 / chunk_ranks(q, c, chunk, seed))) if len(q) else float('nan')
+    "Mean reciprocal rank under the CodeSearchNet protocol (see `chunk_index`)."
+    if np.shape(q) != np.shape(c): raise CodeSearchError(f'mrr_chunks: {len(q)} queries vs {len(c)} codes; they must pair up row by row')
+    idx = chunk_index(len(q), chunk, seed)
+    return float(np.mean(1.0 / chunk_ranks(q, c, idx))) if idx.size else float('nan')
 
-# %% ../nbs/05_train.ipynb #0000000d
+# %% ../nbs/05_train.ipynb #a812ee08
 DEFAULTS = dict(
     common=dict(epochs=10, bs=256, lr=5e-3, vocab_size=10_000, code_len=200, query_len=30, dim=128, dropout=0.1,
                 name_prob=0.1, code_doc='none', doc_prob=1.0, loss='softmax', scale=20.0, margin=0.5,
@@ -141,13 +151,17 @@ def evaluate_pairs(enc:Encoder, # an encoder
     qv = enc.encode_queries(list(df.docstring_summary))
     cv = enc.encode_code(list(df.code), list(df.language))
     ranks = np.zeros(len(df), dtype=np.int64); metrics = {}
-    for lang, idx in df.groupby('language').indices.items():
-        ranks[idx] = chunk_ranks(qv[idx], cv[idx], chunk, seed)
-        metrics[f'valid_mrr_{lang}'] = float(np.mean(1.0 / ranks[idx]))
-    metrics['valid_mrr'] = float(np.mean(list(metrics.values())))
+    for lang, rows in df.groupby('language').indices.items():
+        ci = chunk_index(len(rows), chunk, seed)
+        if not ci.size: continue
+        r = chunk_ranks(qv[rows], cv[rows], ci)
+        ranks[rows[ci.ravel()]] = r.ravel()   # pairs of a dropped incomplete chunk keep rank 0
+        metrics[f'valid_mrr_{lang}'] = float(np.mean(1.0 / r))
+    metrics['valid_mrr'] = float(np.mean(list(metrics.values()))) if metrics else float('nan')
     cols = [c for c in ('repo', 'path', 'func_name', 'language', 'url', 'docstring_summary') if c in df]
-    preds = df[cols].rename(columns={'docstring_summary': 'query'}).assign(rank=ranks, rr=1.0 / ranks)
-    return metrics, preds
+    preds = df[cols].rename(columns={'docstring_summary': 'query'}).assign(rank=ranks)
+    preds = preds[preds['rank'] > 0].assign(rr=lambda d: 1.0 / d['rank'])
+    return metrics, preds.reset_index(drop=True)
 
 # %% ../nbs/05_train.ipynb #00000017
 class _Timer(Callback):
