@@ -22,7 +22,7 @@ __all__ = ['FAMILIES', 'NEURAL', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_
            'query_latency', 'automl_leaderboard', 'leaderboard_markdown', 'query_ranks', 'pair_features',
            'param_importance', 'diagnose', 'report_plots', 'automl_report', 'union_corpus', 'automl']
 
-# %% ../nbs/07_baselines.ipynb #00000006
+# %% ../nbs/07_baselines.ipynb #00000007
 _UNITS = dict(s=1, m=60, h=3600, d=86400)
 
 def parse_budget(budget:str|int|float, # e.g. '30m', '90s', '1h', '1h30m' or a number of seconds
@@ -37,7 +37,7 @@ def parse_budget(budget:str|int|float, # e.g. '30m', '90s', '1h', '1h30m' or a n
     if sec <= 0: raise CodeSearchError(f'budget {budget!r}: must be more than 0 seconds')
     return sec
 
-# %% ../nbs/07_baselines.ipynb #00000009
+# %% ../nbs/07_baselines.ipynb #0000000a
 FAMILIES = ('bm25', 'nbow', 'cnn', 'rnn', 'selfatt', 'minilm')
 NEURAL = ('nbow', 'cnn', 'rnn', 'selfatt')
 
@@ -64,7 +64,7 @@ def default_params(family:str, # one of `FAMILIES`
     d = {**DEFAULTS['common'], **DEFAULTS[family]}
     return {'family': family, **{f'{family}_{k}': d[k] for k, *_ in _space(family) if k in d}}
 
-# %% ../nbs/07_baselines.ipynb #0000000c
+# %% ../nbs/07_baselines.ipynb #0000000d
 def suggest(trial, # an optuna trial (or `optuna.trial.FixedTrial`)
             families=FAMILIES, # the families to choose from
             epochs:int|None=None, # epochs of every neural trial (default: the family's)
@@ -84,7 +84,7 @@ def suggest(trial, # an optuna trial (or `optuna.trial.FixedTrial`)
         if max_train: hp['max_train'] = int(max_train)
     return fam, hp
 
-# %% ../nbs/07_baselines.ipynb #0000000f
+# %% ../nbs/07_baselines.ipynb #00000010
 from fastai.callback.core import Callback, CancelFitException
 from fastai.torch_core import defaults as _fa_defaults
 
@@ -118,7 +118,7 @@ class TrialCallback(Callback):
         "Past the deadline in the middle of an epoch: stop (the best checkpoint so far is kept)."
         if self.training and self.deadline is not None and time.time() > self.deadline: self.cut = True; raise CancelFitException()
 
-# %% ../nbs/07_baselines.ipynb #00000013
+# %% ../nbs/07_baselines.ipynb #00000015
 def trial_scorer(rec:dict, # a trial record (see `trials_frame`): family, run_id, params
                  ws=None, # workspace
                 ) -> Scorer:
@@ -134,7 +134,7 @@ def _valid_metrics(scorer, pairs, chunk=1000, seed=0) -> dict:
     r = eval_pairs(scorer, pairs, chunk=chunk, seed=seed)
     return {'valid_mrr': r['mrr'], **{f'valid_mrr_{l}': d['mrr'] for l, d in r['per_language'].items()}}
 
-# %% ../nbs/07_baselines.ipynb #00000015
+# %% ../nbs/07_baselines.ipynb #00000017
 def scorer_run(family:str, # 'bm25' or 'minilm' (zero-shot)
                params:dict, # the trial parameters
                pairs:pd.DataFrame, # validation pairs
@@ -164,7 +164,7 @@ def scorer_run(family:str, # 'bm25' or 'minilm' (zero-shot)
         except Exception as e: print(f'W&B logging failed ({type(e).__name__}); {d} is complete')
     return run_id, m
 
-# %% ../nbs/07_baselines.ipynb #00000018
+# %% ../nbs/07_baselines.ipynb #0000001a
 def study_storage(study:str, # study name
                   storage:str|None=None, # RDB URL; default sqlite:///<workspace>/automl/<study>.db
                   ws=None, # workspace
@@ -206,7 +206,7 @@ def load_study(study:str, # study name
     sampler = optuna.samplers.TPESampler(seed=seed + n_old, n_startup_trials=12)   # a resumed study does not replay its first random draws
     return optuna.create_study(study_name=study, storage=st, direction='maximize', load_if_exists=True, sampler=sampler, pruner=pr[pruner]())
 
-# %% ../nbs/07_baselines.ipynb #0000001a
+# %% ../nbs/07_baselines.ipynb #0000001c
 _STATE = {'COMPLETE': 'complete', 'PRUNED': 'pruned', 'FAIL': 'fail', 'RUNNING': 'running', 'WAITING': 'waiting'}
 
 def trials_frame(study:optuna.Study, # a study from `load_study`
@@ -225,7 +225,7 @@ def trials_frame(study:optuna.Study, # a study from `load_study`
     cols = ['trial', 'state', 'family', 'run_id', 'valid_mrr', 'train_seconds', 'default', 'epochs', 'params', 'error', 'curve', 'duplicate_of']
     return pd.DataFrame(rows, columns=cols + sorted({k for r in rows for k in r} - set(cols)))
 
-# %% ../nbs/07_baselines.ipynb #0000001c
+# %% ../nbs/07_baselines.ipynb #0000001e
 @contextlib.contextmanager
 def _env(**kv):
     "Set environment variables inside the block."
@@ -298,7 +298,7 @@ def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMI
         return m['valid_mrr']
     return objective
 
-# %% ../nbs/07_baselines.ipynb #0000001e
+# %% ../nbs/07_baselines.ipynb #00000020
 def _families(families) -> tuple:
     fs = [f.strip().lower() for f in (families.split(',') if isinstance(families, str) else families) if f.strip()]
     bad = [f for f in fs if f not in FAMILIES]
@@ -342,7 +342,7 @@ def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMIL
           f'{(done.state == "fail").sum()} failed); {len(tf)} in the study')
     return st
 
-# %% ../nbs/07_baselines.ipynb #00000020
+# %% ../nbs/07_baselines.ipynb #00000022
 class Blend(Scorer):
     "Fusion of several scorers: 'rrf' (reciprocal-rank fusion) or 'interp' (weighted sum of per-query standardised scores)."
     dense = False
@@ -372,7 +372,7 @@ class Blend(Scorer):
     def score(self, queries, codes, langs=None) -> np.ndarray:
         return self.combine([m.score(list(queries), list(codes), langs) for m in self.members])
 
-# %% ../nbs/07_baselines.ipynb #00000024
+# %% ../nbs/07_baselines.ipynb #00000027
 def chunk_scores(scorer, # a `Scorer`
                  pairs:pd.DataFrame, # columns query, code, language
                  chunk:int=1000, seed:int=0) -> dict:
@@ -414,7 +414,7 @@ def fit_blend(members:list, # `Scorer`s
     b.member_valid_mrr = [blend_mrr(s) for s in S]
     return b
 
-# %% ../nbs/07_baselines.ipynb #00000028
+# %% ../nbs/07_baselines.ipynb #0000002b
 def _key_params(rec) -> str:
     p = rec.get('params') or {}; f = rec['family']
     keep = [(k.split('_', 1)[1], v) for k, v in p.items() if k.startswith(f'{f}_')]
@@ -460,7 +460,7 @@ def _n_params(scorer, rec, ws) -> int:
         if net is not None: return int(sum(p.numel() for p in net.parameters()))
     return 0
 
-# %% ../nbs/07_baselines.ipynb #00000029
+# %% ../nbs/07_baselines.ipynb #0000002c
 def _cosqa_file(benchmark):
     "The CoSQA query file to use: a path, 'auto' (shared data or the workspace's benchmarks/), or None for none."
     if benchmark in (None, '', 'none', False): return None
@@ -583,7 +583,7 @@ def leaderboard_markdown(lb:pd.DataFrame, # from `automl_leaderboard`
         out += ['', f'failed trials ({len(fl)}):'] + [f'- trial {r.trial} {r.family} ({r.run_id}): {r.error}' for r in fl.itertuples()]
     return '\n'.join(out) + '\n'
 
-# %% ../nbs/07_baselines.ipynb #0000002b
+# %% ../nbs/07_baselines.ipynb #0000002e
 def query_ranks(scorer, # a `Scorer`
                 pairs:pd.DataFrame, # columns query, code, language[, func_name]
                 chunk:int=1000, seed:int=0,
@@ -605,7 +605,7 @@ def query_ranks(scorer, # a `Scorer`
                 rows.append(dict(pair=int(pos[i]), language=lang, rank=int(r[j]), returned=[names[pos[ii[k]]] for k in best[j]]))
     return pd.DataFrame(rows, columns=['pair', 'language', 'rank', 'returned']).sort_values('pair', ignore_index=True)
 
-# %% ../nbs/07_baselines.ipynb #0000002e
+# %% ../nbs/07_baselines.ipynb #00000031
 QLEN_BINS, QLEN_LABELS = [0, 4, 8, 16, np.inf], ['1-4', '5-8', '9-16', '17+']
 CLEN_BINS, CLEN_LABELS = [0, 50, 100, 200, 400, np.inf], ['<50', '50-99', '100-199', '200-399', '400+']
 
@@ -622,7 +622,7 @@ def pair_features(pairs:pd.DataFrame, # columns query, code
                                          categories=['none', 'under half', 'half or more'])
     return f
 
-# %% ../nbs/07_baselines.ipynb #00000031
+# %% ../nbs/07_baselines.ipynb #00000034
 def _scorer_of(meta, name, ws):
     "Rebuild the scorer of leaderboard row `name` (a trial's run id or a blend) from the leaderboard's attrs `meta`."
     tf = meta['trials']
@@ -701,7 +701,7 @@ def diagnose(lb:pd.DataFrame, # from `automl_leaderboard`
         out['gain_over_bm25'] = pd.concat([best[cols].astype(float), g], axis=1).sort_values('gain_valid_mrr', ascending=False)
     return out
 
-# %% ../nbs/07_baselines.ipynb #00000033
+# %% ../nbs/07_baselines.ipynb #00000036
 def _png(fig) -> str:
     "A matplotlib figure as an <img> tag with base64 PNG data."
     import matplotlib.pyplot as plt
@@ -799,7 +799,7 @@ def automl_report(study:str, # study name
     print(f'report: {p} ({p.stat().st_size / 1e3:.0f} kB){" · logged to W&B" if logged else ""}')
     return p
 
-# %% ../nbs/07_baselines.ipynb #00000035
+# %% ../nbs/07_baselines.ipynb #00000038
 def union_corpus(names, # corpus names (list or comma-separated)
                  ws=None, # workspace
                 ) -> str:
@@ -832,7 +832,7 @@ def union_corpus(names, # corpus names (list or comma-separated)
     print(f'corpus {name!r}: union of {", ".join(names)}: {meta["total"]:,} functions')
     return name
 
-# %% ../nbs/07_baselines.ipynb #00000038
+# %% ../nbs/07_baselines.ipynb #0000003b
 def automl(corpus:str='stdlib', # corpus name, or several comma-separated (their union is swept)
            budget:str='30m', # wall-clock budget of the sweep: 90s, 30m, 1h, 1h30m
            families:str='bm25,nbow,cnn,rnn,selfatt,minilm', # comma-separated model families to sweep
