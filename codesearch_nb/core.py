@@ -13,7 +13,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['RUN_ID_RE', 'CodeSearchError', 'workspace', 'ws_dir', 'check_run_id', 'new_run_id', 'wandb_logged_in', 'offline_env',
-           'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'l2norm']
+           'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'jsonable', 'write_json', 'l2norm']
 
 # %% ../nbs/00_core.ipynb #00000005
 class CodeSearchError(Exception):
@@ -103,6 +103,25 @@ def hash_files(paths, # files whose bytes are hashed, in sorted order
     return h.hexdigest()[:16]
 
 # %% ../nbs/00_core.ipynb #00000017
+def jsonable(x):
+    "`x` with NumPy scalars as Python numbers, NaN as None, tuples as lists and keys as strings."
+    if isinstance(x, dict): return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [jsonable(v) for v in x]
+    if isinstance(x, np.generic): x = x.item()
+    if isinstance(x, float) and x != x: return None
+    return x
+
+def write_json(path:str|Path, # destination file (its folder is created)
+               obj, # JSON-able data; other objects are written as `str(obj)`
+              ) -> Path:
+    "Write `obj` as JSON to `path` atomically (temporary file, then rename)."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    tmp.write_text(json.dumps(jsonable(obj), indent=1, default=str))
+    os.replace(tmp, path)
+    return path
+
+# %% ../nbs/00_core.ipynb #0000001a
 def l2norm(x:np.ndarray) -> np.ndarray:
     "Rows of `x` scaled to unit length, as float32 (zero rows stay zero)."
     x = np.asarray(x, dtype=np.float32)

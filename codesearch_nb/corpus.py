@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path, PurePosixPath
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 from fastprogress.fastprogress import progress_bar
-from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions
+from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions, write_json
 from .extract import extract_file, lang_of, LANGS, EXT2LANG, FIELDS
 
 # %% auto #0
@@ -661,8 +661,6 @@ def _where(sources): return ', '.join(str(s.origin or s.root) for s in sources)[
 def _write_table_atomic(t:pa.Table, path:Path):
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp'); pq.write_table(t, tmp); os.replace(tmp, path)
 
-def _write_json_atomic(obj, path:Path):
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp'); tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
 
 def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sources`)
                  name:str, # corpus name: the folder `corpora/<name>`
@@ -743,7 +741,7 @@ def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sourc
                           'tree-sitter-javascript', 'tree-sitter-php', 'tree-sitter-ruby', 'datasketch', 'pyarrow')).items()},
                 code=code, shards=len(specs), shards_reused=reused, workers=workers, scheduler=scheduler,
                 seconds=dict(extract=round(t1 - t0, 2), total=round(time.time() - t0, 2)))
-    _write_json_atomic(meta, cdir/'meta.json')
+    write_json(cdir/'meta.json', meta)
     ids = {s['id'] for s in specs}
     for p in sdir.iterdir():
         if p.name.split('.')[0] not in ids and not p.name.endswith('.tmp'): p.unlink(missing_ok=True)  # shards of other settings

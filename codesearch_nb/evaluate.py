@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 from .train import chunk_index, chunk_ranks
-from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, minilm_path, l2norm
+from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, minilm_path, l2norm, write_json
 
 # %% auto #0
 __all__ = ['ANNOTATION_COLUMNS', 'BASELINES', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'ranks_of', 'mrr',
@@ -445,19 +445,6 @@ def resolve_benchmark(benchmark:str, # csn, cosqa, ndcg or a path
     raise CodeSearchError(f'{p}: not a CoSQA query file (.json) nor an annotationStore.csv')
 
 # %% ../nbs/06_evaluate.ipynb #0000004b
-def _jsonable(x):
-    if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)): return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic): return x.item()
-    if isinstance(x, float) and np.isnan(x): return None
-    return x
-
-def _write_json(p:Path, obj):
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f'.{p.name}.{os.getpid()}.tmp')
-    tmp.write_text(json.dumps(_jsonable(obj), indent=1))
-    os.replace(tmp, p)
-
 def result_dir(scorer, ws=None) -> Path|None:
     "Where `scorer`'s results are kept: its run directory, `baselines/<name>` for a baseline, else None."
     if getattr(scorer, 'run_id', None): return workspace(ws)/'runs'/scorer.run_id
@@ -472,7 +459,7 @@ def save_result(scorer, key:str, res:dict, ws=None) -> Path|None:
     try: m = json.loads(p.read_text()) if p.exists() else {}
     except ValueError: m = {}
     m.setdefault('eval', {})[key] = {k: v for k, v in res.items() if k not in ('ranks', 'ids')}
-    _write_json(p, m)
+    write_json(p, m)
     return p
 
 # %% ../nbs/06_evaluate.ipynb #0000004e
@@ -535,7 +522,7 @@ def write_report(results:dict, # model name → result of one benchmark
         ax.set_xscale('log'); ax.set_xlabel('rank of the correct function'); ax.set_ylabel('share of queries with rank ≤ k')
         ax.set_title(f'rank distribution ({key})'); ax.legend(); ax.grid(alpha=.3)
         fig.tight_layout(); fig.savefig(d/'rank_distribution.png', dpi=100); plt.close(fig)
-    _write_json(d/'results.json', {'benchmark': {k: str(v) for k, v in bench.items()},
+    write_json(d/'results.json', {'benchmark': {k: str(v) for k, v in bench.items()},
                                    'results': {m: {k: v for k, v in r.items() if k not in ('ranks', 'ids')} for m, r in results.items()}})
     return d
 

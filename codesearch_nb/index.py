@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import faiss
 from fastprogress.fastprogress import progress_bar
-from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env
+from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env, write_json
 
 # %% auto #0
 __all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'index_dir', 'signature_of', 'function_table',
@@ -246,10 +246,6 @@ def load_bm25(folder:str|Path): # the `index/bm25` folder
     return r
 
 # %% ../nbs/08_index.ipynb #00000021
-def _write_json(path:Path, obj) -> None:
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    tmp.write_text(jsonlib.dumps(obj, indent=1, default=str)); os.replace(tmp, path)
-
 def _write_parquet(path:Path, df:pd.DataFrame) -> None:
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     df.to_parquet(tmp, index=False); os.replace(tmp, path)
@@ -316,7 +312,7 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
         codes = pd.DataFrame(dict(text=new_code))
     _write_parquet(codes_path, codes); _write_parquet(tpath, table)
     ntotal = int(meta.get('ntotal', 0)) if meta.get('status') == 'ready' and (folder/'faiss.index').exists() else 0
-    _write_json(folder/'meta.json', {**meta, 'status': 'embedding', 'rows': len(table)})
+    write_json(folder/'meta.json', {**meta, 'status': 'embedding', 'rows': len(table)})
     n_emb = embed_chunks(codes['text'].tolist(), table['language'].tolist(), encoder, folder/'emb', start=ntotal,
                          batch_size=batch_size, chunk_size=chunk_size)
     X = load_chunks(folder/'emb', len(table))
@@ -350,7 +346,7 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
             'built_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'last_update': {**stats, 'embedded': n_emb},
             'build_s': round(time.time() - t0, 2), 'index_s': round(index_s, 2), 'chunk_size': chunk_size}
     meta.pop('rows', None)
-    _write_json(folder/'meta.json', meta)
+    write_json(folder/'meta.json', meta)
     return meta
 
 # %% ../nbs/08_index.ipynb #00000029
