@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #00000002
 from __future__ import annotations
-import argparse, importlib, inspect, os, sys, time, typing
+import argparse, importlib, inspect, os, sys, time, typing, warnings
 from fastcore.docments import docments
 from .core import CodeSearchError, offline_env, workspace
 
@@ -103,6 +103,7 @@ def _usage() -> str:
 def main(argv:list|None=None) -> int:
     "Entry point of the `codesearch` command."
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', category=FutureWarning)  # raised inside torch/fastai, not ours
     verb = next((v for v in sorted(VERBS, key=lambda v: -len(v.split())) if argv[:len(v.split())] == v.split()), None)
     if verb is None:
         print(_usage(), file=sys.stderr if argv and argv[0] not in ('-h', '--help') else sys.stdout)

@@ -469,7 +469,10 @@ HEADLINE = {'csn': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'mrr_full', 'n_q
 
 def _md_table(df:pd.DataFrame, index_name:str='') -> str:
     "A Markdown table of `df` (numbers to 3 decimals)."
-    fmt = lambda v: f'{v:.3f}' if isinstance(v, (float, np.floating)) and not np.isnan(v) else ('–' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    def fmt(v):
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)): return '–'
+        if isinstance(v, (float, np.floating)): return f'{v:.0f}' if float(v).is_integer() and abs(v) >= 10 else f'{v:.3f}'   # counts stay counts
+        return str(v)
     cols = [index_name or (df.index.name or '')] + [str(c) for c in df.columns]
     num = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '|'.join(['---'] + ['---:' if n else '---' for n in num]) + '|']
