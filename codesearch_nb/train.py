@@ -246,6 +246,7 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
         _safe_init_args()
         from fastai.callback.wandb import WandbCallback
         cbs.append(WandbCallback(log=None, log_preds=False, log_model=False))
+        learn.gather_args = lambda: {}  # the whole run config is already logged by `wandb_start`; fastai's own gathering trips on our model
     t0 = time.time()
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='.*padding=.same.*')
