@@ -155,7 +155,7 @@ def exact_topk(qv:np.ndarray, # (n, d) query vectors
 def tune_nprobe(index:faiss.Index, # a filled IVF index
                 X:list, # its vectors, as a list of chunks
                 qv:np.ndarray, # query vectors to tune on
-                target:float=0.95, # recall@10 to reach
+                target:float=0.98, # recall@10 to reach on the tuning queries (docstring summaries sit closer to code than users' queries: 0.98 there gave 0.95+ on CoSQA web queries at 1M)
                 k:int=10,
                ) -> tuple[int, float]:
     "The smallest `nprobe` whose recall@`k` against exact search reaches `target` (and that recall)."
