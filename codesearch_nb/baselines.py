@@ -10,7 +10,7 @@ import os, re, io, json, time, math, base64, contextlib, warnings, itertools, ht
 from pathlib import Path
 import numpy as np, pandas as pd
 import optuna
-from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, offline_env
+from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, offline_env, write_json
 from .tokens import query_words, code_words
 from .evaluate import (Scorer, BM25Scorer, DenseScorer, get_scorer, minilm_scorer, csn_pairs, eval_pairs, eval_cosqa,
                                     eval_ndcg, chunk_index, ranks_of, find_benchmark, shared_data_dir, HEADLINE)
@@ -157,7 +157,7 @@ def scorer_run(family:str, # 'bm25' or 'minilm' (zero-shot)
     d = Path(folder)/run_id; d.mkdir(parents=True, exist_ok=True)
     cfg = dict(model=family, zero_shot=True, **{k.split('_', 1)[1]: v for k, v in params.items() if k != 'family'},
                run_id=run_id, seed=seed, corpus=corpus, corpus_hash=chash, created=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
-    (d/'config.json').write_text(json.dumps(cfg, indent=1)); (d/'metrics.json').write_text(json.dumps(m, indent=1))
+    write_json(d/'config.json', cfg); write_json(d/'metrics.json', m)
     wr = wandb_start(run_id, {**cfg, 'wandb': use_wandb}, ws)
     if wr is not None:
         try: wr.summary.update(m); wr.finish()
@@ -828,7 +828,7 @@ def union_corpus(names, # corpus names (list or comma-separated)
     meta = dict(name=name, recipe=None, union_of=names, union_hashes=want, sources=[s for m in metas for s in m['sources']], counts=counts,
                 total=sum(sum(c.values()) for c in counts.values()), content_hash=hash_files(out), code=metas[0].get('code'),
                 drops={}, skips={}, files={}, bytes={}, extracted={}, filters=metas[0].get('filters'), seed=metas[0].get('seed'))
-    (d/'meta.json').write_text(json.dumps(meta, indent=1))
+    write_json(d/'meta.json', meta)
     print(f'corpus {name!r}: union of {", ".join(names)}: {meta["total"]:,} functions')
     return name
 

@@ -10,7 +10,7 @@ import os, re, json, math, time, threading, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from .core import CodeSearchError, check_run_id, RUN_ID_RE, workspace, ws_dir
+from .core import CodeSearchError, check_run_id, RUN_ID_RE, workspace, ws_dir, write_json
 
 # %% auto #0
 __all__ = ['LOGIN_RE', 'REPO_RE', 'USAGE', 'NAME_RE', 'TRAIN_KEYS', 'LANGS', 'MARKER', 'WRITE_ROLES', 'TRUSTED_ASSOCIATIONS',
@@ -552,7 +552,7 @@ def _record(run_id, ws, **kv):
     cfg = _read_json(p)
     if p.exists() and any(cfg.get(k) != v for k, v in kv.items()):
         cfg.update(kv)
-        tmp = p.with_suffix('.chatops.tmp'); tmp.write_text(json.dumps(cfg, indent=1, default=str)); os.replace(tmp, p)
+        write_json(p, cfg)
 
 def _wandb_record(run_id, ws, github_sha) -> str|None:
     "Add `github_sha` to the config of W&B run `run_id` (briefly resumed); its URL when online, else None."

@@ -19,7 +19,7 @@ from fastai.callback.training import GradientClip
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import set_seed
-from .core import (CodeSearchError, ws_dir, check_run_id, new_run_id, offline_env, git_sha, package_versions)
+from .core import (CodeSearchError, ws_dir, check_run_id, new_run_id, offline_env, git_sha, package_versions, write_json)
 from .tokens import BPETokenizer, HFTokenizer, load_tokenizer
 from .data import pair_dls, short_name
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
@@ -133,10 +133,6 @@ def _corpus_info(corpus:str, ws=None) -> dict:
     from codesearch_nb.corpus import corpus_meta
     return dict(corpus=corpus, corpus_hash=','.join(str(corpus_meta(n, ws).get('content_hash')) for n in corpus_names(corpus)))
 
-def _jsonable(o):
-    if isinstance(o, (np.integer,)): return int(o)
-    if isinstance(o, (np.floating,)): return float(o)
-    if isinstance(o, Path): return str(o)
     return str(o)
 
 # %% ../nbs/05_train.ipynb #00000015
@@ -234,7 +230,7 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     learn.tok.save(rd/'tokenizer')
     cfg.update(vocab_size=learn.tok.vocab_size, n_train=len(learn.dls.train.dataset), n_valid=len(learn.dls.valid.dataset),
                n_params=sum(p.numel() for p in learn.model.parameters()), created=cfg.get('created') or time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
-    (rd/'config.json').write_text(json.dumps(cfg, indent=1, default=_jsonable))
+    write_json(rd/'config.json', cfg)
     save = SaveModelCallback(monitor='batch_mrr', comp=np.greater, fname='checkpoint', with_opt=True)
     if resume:
         learn.load('checkpoint', with_opt=True)
@@ -261,7 +257,7 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     metrics.update(best_batch_mrr=float(save.best), epochs_run=len(hist) + old_m.get('epochs_run', 0), history=old_m.get('history', []) + hist,
                    train_seconds=round(train_s + old_m.get('train_seconds', 0), 2), eval_seconds=round(time.time() - t1, 2),
                    examples_per_s=round(timer.n / max(timer.t, 1e-9), 1))
-    (rd/'metrics.json').write_text(json.dumps(metrics, indent=1))
+    write_json(rd/'metrics.json', metrics)
     preds.to_parquet(rd/'predictions.parquet', index=False)
     if wrun is not None: _wandb_finish(wrun, metrics, rd)
     langs = ', '.join(f'{k[10:]} {v:.3f}' for k, v in metrics.items() if k.startswith('valid_mrr_'))
