@@ -16,11 +16,12 @@ from .evaluate import (Scorer, BM25Scorer, DenseScorer, get_scorer, minilm_score
                                     eval_ndcg, chunk_index, ranks_of, find_benchmark, shared_data_dir, HEADLINE)
 
 # %% auto #0
-__all__ = ['FAMILIES', 'NEURAL', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS', 'parse_budget', 'default_params',
-           'suggest', 'extra_callbacks', 'TrialCallback', 'trial_scorer', 'scorer_run', 'study_storage', 'load_study',
-           'trials_frame', 'make_objective', 'run_study', 'Blend', 'chunk_scores', 'blend_mrr', 'fit_blend',
-           'query_latency', 'automl_leaderboard', 'leaderboard_markdown', 'query_ranks', 'pair_features',
-           'param_importance', 'diagnose', 'report_plots', 'automl_report', 'union_corpus', 'automl']
+__all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS',
+           'parse_budget', 'is_zero_shot', 'default_params', 'suggest', 'extra_callbacks', 'TrialCallback',
+           'trial_scorer', 'scorer_run', 'study_storage', 'load_study', 'trials_frame', 'make_objective', 'run_study',
+           'Blend', 'chunk_scores', 'blend_mrr', 'fit_blend', 'query_latency', 'automl_leaderboard',
+           'leaderboard_markdown', 'query_ranks', 'pair_features', 'param_importance', 'diagnose', 'report_plots',
+           'automl_report', 'union_corpus', 'automl']
 
 # %% ../nbs/07_baselines.ipynb #00000007
 _UNITS = dict(s=1, m=60, h=3600, d=86400)
@@ -40,16 +41,26 @@ def parse_budget(budget:str|int|float, # e.g. '30m', '90s', '1h', '1h30m' or a n
 # %% ../nbs/07_baselines.ipynb #0000000a
 FAMILIES = ('bm25', 'nbow', 'cnn', 'rnn', 'selfatt', 'minilm')
 NEURAL = ('nbow', 'cnn', 'rnn', 'selfatt')
+MINILM_TUNING = ('zero-shot', 'adapter', 'full')  # frozen as shipped; frozen behind a trained linear adapter; fine-tuned
+
+def is_zero_shot(family:str, # a family of `FAMILIES`
+                 params:dict, # the trial's (family-prefixed) parameters
+                ) -> bool:
+    "True for zero-shot MiniLM trial parameters (a deterministic scorer, nothing is trained)."
+    if family != 'minilm': return False
+    return params.get('minilm_tune', 'full' if params.get('minilm_finetune') else 'zero-shot') == 'zero-shot'
+
 
 def _space(family):
     "(name, kind, spec) of each hyper-parameter of `family`; kind is 'cat', 'float' or 'logfloat'."
     if family == 'bm25': return [('k1', 'float', (0.3, 3.0)), ('b', 'float', (0.1, 1.0))]
-    if family == 'minilm': return [('finetune', 'cat', (True, False)), ('lr', 'logfloat', (5e-6, 1e-4)), ('bs', 'cat', (16, 32)),
-                                   ('loss', 'cat', ('softmax', 'infonce')), ('freeze_layers', 'cat', (0, 3, 6))]
+    if family == 'minilm': return [('tune', 'cat', MINILM_TUNING), ('loss', 'cat', ('softmax', 'infonce')),
+                                   ('adapter_lr', 'logfloat', (1e-4, 1e-2)), ('adapter_bs', 'cat', (64, 128, 256)),   # tune='adapter'
+                                   ('lr', 'logfloat', (5e-6, 1e-4)), ('bs', 'cat', (16, 32)), ('freeze_layers', 'cat', (0, 3, 6))]  # tune='full'
     common = [('lr', 'logfloat', (1e-4, 5e-2)), ('bs', 'cat', (32, 64, 128, 256)), ('vocab_size', 'cat', (2000, 5000, 10000, 20000)),
-              ('dim', 'cat', (64, 128, 256)), ('dropout', 'float', (0.0, 0.4)), ('loss', 'cat', ('softmax', 'infonce', 'margin')),
+              ('dim', 'cat', (64, 128, 256, 1024) if family == 'nbow' else (64, 128, 256)), ('dropout', 'float', (0.0, 0.4)), ('loss', 'cat', ('softmax', 'infonce', 'margin')),
               ('shared', 'cat', (False, True)), ('name_prob', 'float', (0.0, 0.3))]
-    own = dict(nbow=[], cnn=[('layers', 'cat', (1, 2, 3)), ('kernel', 'cat', (3, 5, 9, 16))],
+    own = dict(nbow=[('distinct', 'cat', (False, True)), ('lexical', 'cat', (0.0, 1.0)), ('idf_init', 'cat', (False, True))], cnn=[('layers', 'cat', (1, 2, 3)), ('kernel', 'cat', (3, 5, 9, 16))],
                rnn=[('layers', 'cat', (1, 2)), ('cell', 'cat', ('lstm', 'gru'))],
                selfatt=[('layers', 'cat', (1, 2, 3)), ('heads', 'cat', (4, 8))])
     if family not in own: raise CodeSearchError(f'family {family!r}: choose from {", ".join(FAMILIES)}')
@@ -59,7 +70,7 @@ def default_params(family:str, # one of `FAMILIES`
                   ) -> dict:
     "The trial parameters (family-prefixed) of `family`'s default configuration."
     if family == 'bm25': return {'family': 'bm25', 'bm25_k1': 1.5, 'bm25_b': 0.75}
-    if family == 'minilm': return {'family': 'minilm', 'minilm_finetune': False}
+    if family == 'minilm': return {'family': 'minilm', 'minilm_tune': 'zero-shot'}
     from codesearch_nb.train import DEFAULTS
     d = {**DEFAULTS['common'], **DEFAULTS[family]}
     return {'family': family, **{f'{family}_{k}': d[k] for k, *_ in _space(family) if k in d}}
@@ -72,14 +83,18 @@ def suggest(trial, # an optuna trial (or `optuna.trial.FixedTrial`)
            ) -> tuple[str, dict]:
     "The family and run settings of one trial."
     fam = trial.suggest_categorical('family', list(families))
-    hp = {}
-    for k, kind, spec in _space(fam):
-        if fam == 'minilm' and k != 'finetune' and not hp.get('finetune'): break
+    space, hp = _space(fam), {}
+    if fam == 'minilm':   # conditional: only the settings of the chosen way of tuning
+        tune = trial.suggest_categorical('minilm_tune', list(MINILM_TUNING))
+        if tune == 'zero-shot': return fam, {'tune': 'zero-shot'}
+        keep = ('loss', 'adapter_lr', 'adapter_bs') if tune == 'adapter' else ('loss', 'lr', 'bs', 'freeze_layers')
+        space = [s for s in space if s[0] in keep]
+    for k, kind, spec in space:
         name = f'{fam}_{k}'
         if kind == 'cat': hp[k] = trial.suggest_categorical(name, list(spec))
         else: hp[k] = trial.suggest_float(name, *spec, log=kind == 'logfloat')
-    if fam in NEURAL or hp.get('finetune'):
-        hp.pop('finetune', None)
+    if fam == 'minilm' and tune == 'adapter': hp = dict(adapter=True, loss=hp['loss'], lr=hp['adapter_lr'], bs=hp['adapter_bs'])
+    if fam in NEURAL or fam == 'minilm':
         if epochs: hp['epochs'] = int(epochs)
         if max_train: hp['max_train'] = int(max_train)
     return fam, hp
@@ -125,7 +140,7 @@ def trial_scorer(rec:dict, # a trial record (see `trials_frame`): family, run_id
     "The `Scorer` of one trial: BM25 with its k1/b, zero-shot MiniLM, or the trained run."
     fam, p = rec['family'], rec.get('params') or {}
     if fam == 'bm25': return BM25Scorer(k1=p.get('bm25_k1', 1.5), b=p.get('bm25_b', 0.75), name=rec.get('run_id') or 'bm25')
-    if fam == 'minilm' and not p.get('minilm_finetune', True):
+    if is_zero_shot(fam, p):
         s = minilm_scorer(ws); s.name = rec.get('run_id') or 'minilm'; return s
     return get_scorer(rec['run_id'], ws)
 
@@ -255,7 +270,7 @@ def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMI
         fam, hp = suggest(trial, families, epochs, max_train)
         trial.set_user_attr('family', fam)
         t0 = time.time()
-        if fam == 'bm25' or (fam == 'minilm' and not hp.get('finetune', True)):   # deterministic: a repeated point is not re-run
+        if fam == 'bm25' or is_zero_shot(fam, trial.params):   # deterministic: a repeated point is not re-run
             dup = next((t for t in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)) if t.params == trial.params), None)
             if dup is not None:
                 for k, v in dup.user_attrs.items():
@@ -264,7 +279,7 @@ def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMI
                 log(f'trial {trial.number} {fam}: same settings as trial {dup.number} (valid MRR {dup.value:.4f}); not re-run')
                 return dup.value
         try:
-            if fam == 'bm25' or (fam == 'minilm' and not trial.params.get('minilm_finetune', True)):
+            if fam == 'bm25' or is_zero_shot(fam, trial.params):
                 run_id, m = scorer_run(fam, trial.params, pairs, folder, corpus, ws, seed, chunk, use_wandb)
                 trial.set_user_attr('run_id', run_id); pruned = cut = False
             else:
@@ -305,6 +320,9 @@ def _families(families) -> tuple:
     if bad or not fs: raise CodeSearchError(f'families {families!r}: choose from {",".join(FAMILIES)} (comma-separated)')
     return tuple(dict.fromkeys(fs))
 
+PRESETS = dict(  # warm start: configurations known to work well on a CPU, tried right after the defaults
+    minilm=[{'family': 'minilm', 'minilm_tune': 'adapter', 'minilm_loss': 'softmax', 'minilm_adapter_lr': 1e-3, 'minilm_adapter_bs': 128}])
+
 def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMILIES), study:str|None=None, storage:str|None=None,
               seed:int=0, ws=None, trials:int|None=None, epochs:int|None=None, max_train:int|None=None, pruner:str='median',
               chunk:int=1000, use_wandb:bool=True, defaults:bool=True, trial_share:float=0.25) -> optuna.Study:
@@ -324,9 +342,14 @@ def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMIL
                               f'use those (--corpus {attrs["corpus"]} --families {",".join(attrs["families"])}) or a new --study')
     st.set_user_attr('corpus', corpus); st.set_user_attr('families', list(fams)); st.set_user_attr('seed', seed)
     if defaults:
-        have = {t.params.get('family') for t in st.trials if t.user_attrs.get('default') and t.state.name in ('COMPLETE', 'PRUNED', 'RUNNING', 'WAITING')}
+        alive = [t for t in st.trials if t.state.name in ('COMPLETE', 'PRUNED', 'RUNNING', 'WAITING')]
+        have = {t.params.get('family') for t in alive if t.user_attrs.get('default')}
         for f in fams:
             if f not in have: st.enqueue_trial(default_params(f), user_attrs={'default': True})
+        tried = {json.dumps(t.params, sort_keys=True) for t in alive if t.user_attrs.get('preset')}
+        for f in fams:
+            for p in PRESETS.get(f, []):
+                if json.dumps(p, sort_keys=True) not in tried: st.enqueue_trial(p, user_attrs={'preset': True})
     t0 = time.time()
     print(f'study {study!r}: {n0} trials so far; {", ".join(fams)} on {corpus!r} for {secs:.0f}s'
           + (f' or {trials} trials' if trials else '') + f' (storage {storage or "automl/" + study + ".db"})')
@@ -482,7 +505,7 @@ def _models(st, tf, ws, chunk, seed, blend:bool, blend_k:int=3):
     fin = tf[tf.state.isin(['complete', 'pruned']) & tf.valid_mrr.notna() & tf.duplicate_of.isna()].sort_values('valid_mrr', ascending=False)
     out, seen = [], set()
     for r in fin.to_dict('records'):
-        if r['family'] == 'bm25' or (r['family'] == 'minilm' and not r['params'].get('minilm_finetune', True)):
+        if r['family'] == 'bm25' or is_zero_shot(r['family'], r['params']):
             key = json.dumps(r['params'], sort_keys=True, default=str)
             if key in seen: continue   # a deterministic scorer with the same settings: listed once
             seen.add(key)

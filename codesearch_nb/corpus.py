@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/corpus.html.md"""
 
 # %% ../nbs/01_corpus.ipynb #00000002
 from __future__ import annotations
-import os, re, io, sys, json, gzip, time, stat, shutil, hashlib, tarfile, zipfile, sysconfig, subprocess, tempfile, platform, importlib, logging
+import os, re, io, gc, sys, json, gzip, time, stat, shutil, hashlib, tarfile, zipfile, sysconfig, subprocess, tempfile, platform, importlib, logging
 from collections import Counter
 from dataclasses import dataclass, field, asdict
 from pathlib import Path, PurePosixPath
@@ -588,6 +588,13 @@ def extract_shard(spec:dict, # a shard from `make_shards`
     if done.exists() and (out/f"{spec['id']}.parquet").exists():
         try: return {**json.loads(done.read_text()), 'reused': True}
         except ValueError: pass
+    paused = gc.isenabled()
+    if paused: gc.disable()  # thousands of records and no reference cycles: collections would find nothing
+    try: return _extract_shard(spec, out, done)
+    finally:
+        if paused: gc.enable()
+
+def _extract_shard(spec, out, done):
     t0 = time.perf_counter()
     src, f = Source(**spec['source']), Filters(**spec['filters'])
     recs, skips, drops, extracted, nfiles, nbytes = [], Counter(), Counter(), Counter(), Counter(), Counter()
@@ -628,7 +635,7 @@ def run_shards(specs:list, # shard specs from `make_shards`
     res = {}
     for s in specs:
         if (out_dir/f"{s['id']}.json").exists(): res[s['id']] = fn(s, str(out_dir))
-    todo = [s for s in specs if s['id'] not in res]
+    todo = sorted((s for s in specs if s['id'] not in res), key=lambda s: -sum(s['sizes']))  # largest first: a short tail
     bar = (lambda it, n: progress_bar(it, total=n, leave=False)) if progress and todo else (lambda it, n: it)
     if todo and (workers > 1 or scheduler):
         from dask.distributed import Client, LocalCluster, as_completed

@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/extract.html.md"""
 
 # %% ../nbs/00_extract.ipynb #00000002
 from __future__ import annotations
-import os, re, stat, inspect, textwrap, bisect, time
+import os, re, gc, stat, html, inspect, bisect, time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -65,8 +65,22 @@ def parse_only(src:str|bytes, # source text
     return get_parser(lang).parse(_as_bytes(src))
 
 # %% ../nbs/00_extract.ipynb #0000000b
-_STAR = re.compile(r'^[ \t]*\*(?!/) ?', re.M)
+_STAR = re.compile(r'\n[ \t]*\*(?!/) ?')  # on '\n' + text: a literal newline is faster to find than `^` in multi-line mode
+_RULE = re.compile(r'^\*{3,}[ \t]*|[ \t]*\*{3,}$', re.M)  # banner rules: `/*****…`, `*****/`
 _DIRECTIVE = re.compile(r'^(?://(?:go:|line |export |extern |nolint)|#\s*(?:rubocop:|frozen_string_literal:|-\*-|encoding:|typed:))')
+_DIRECTIVE_ANY = re.compile(r'\n[ \t]*(?://(?:go:|line |export |extern |nolint)|#\s*(?:rubocop:|frozen_string_literal:|-\*-|encoding:|typed:))')  # on '\n' + text
+
+_PREFIX = re.compile(r'\n[ \t]*(?://+|#+) ?')  # the marker of each line comment (on '\n' + text)
+
+def _dedent(t):
+    "`t` without trailing white space on its lines and without the indentation all its lines share, stripped."
+    if ' \n' in t or '\t\n' in t or '\r' in t: t = '\n'.join(l.rstrip() for l in t.splitlines())
+    t = t.rstrip().lstrip('\n')  # now the first line has text (blank lines are empty)
+    if t[:1] in (' ', '\t'):  # else no indentation is common to all lines
+        lines = t.split('\n')
+        pre = os.path.commonprefix([l[:len(l) - len(l.lstrip(' \t'))] for l in lines if l])
+        if pre: t = '\n'.join(l[len(pre):] for l in lines)
+    return t.strip()
 
 def clean_comment(text:str, # a comment as written: `/** … */`, or `//` / `#` lines joined by newlines
                  ) -> str:
@@ -75,12 +89,12 @@ def clean_comment(text:str, # a comment as written: `/** … */`, or `//` / `#` 
     if t.startswith('/*'):
         t = t[3:] if t.startswith('/**') else t[2:]
         if t.endswith('*/'): t = t[:-2]
-        t = _STAR.sub('', t)
+        t = _STAR.sub('\n', '\n' + t)[1:]
+        if '***' in t: t = _RULE.sub('', t)
     else:
-        lines = [l.strip() for l in t.splitlines()]
-        lines = [l for l in lines if not _DIRECTIVE.match(l)]
-        t = '\n'.join(re.sub(r'^(//+|#+) ?', '', l) for l in lines)
-    return textwrap.dedent('\n'.join(l.rstrip() for l in t.splitlines())).strip()
+        if _DIRECTIVE_ANY.search('\n' + t): t = '\n'.join(l for l in t.splitlines() if not _DIRECTIVE.match(l.strip()))
+        t = _PREFIX.sub('\n', '\n' + t)[1:]
+    return _dedent(t)
 
 # %% ../nbs/00_extract.ipynb #0000000e
 _SECTIONS = (r'Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Other Parameters|Returns?|Yields?|Raises|'
@@ -93,33 +107,53 @@ _TAG = re.compile(
     rf'|^[ \t]*(?:{_SECTIONS})[ \t]*\n[ \t]*[-=~]{{3,}}'          # numpy style sections
     r'|^[ \t]*>>>)', re.M)
 _PARA = re.compile(r'\n[ \t]*\n|<[pP](?:\s[^>]*)?>')
-_INLINE = re.compile(r'\{@(\w+)\s*([^}]*)\}')
+_INLINE = re.compile(r'\{@(\w+)\s*([^{}]*)\}')  # innermost first: `{@return {@code x}}`
+_HTML = re.compile(r'</?[A-Za-z][^>]*>')
 
 def _inline(m):
     tag, body = m.group(1), m.group(2).strip()
+    if tag == 'return': return f'Returns {body}.'  # Javadoc renders `{@return x}` as "Returns x."
     if tag not in ('link', 'linkplain'): return body
     target, _, label = body.partition(' ')
     return label.strip() or target.lstrip('#').replace('#', '.')
-_HTML = re.compile(r'</?[A-Za-z][^>]*>')
+
+def _tag_cut(p):
+    "`p` up to its first tag (only searched when a character that starts a tag is there)."
+    if '@' in p or ':' in p or '>>>' in p or '---' in p or '===' in p or '~~~' in p:
+        m = _TAG.search(p)
+        if m: return p[:m.start()], True
+    return p, False
+
+def _summary_paragraph(doc):
+    "The first paragraph with text (not only HTML tags, not RDoc's `:call-seq:`), cut at the first tag."
+    pos = 0
+    while True:
+        m = _PARA.search(doc, pos)
+        p, cut = _tag_cut(doc[pos:m.start()] if m else doc[pos:])
+        if (_HTML.sub('', p) if '<' in p else p).strip() and not p.lstrip().startswith(':call-seq:'): return p
+        if cut or not m: return ''
+        pos = m.end()
 
 def summarize_docstring(doc:str, # a cleaned docstring (see `clean_comment`)
+                        entities:bool=False, # decode HTML entities (`&lt;` → `<`), for Javadoc, which is HTML
                        ) -> str:
     "The first paragraph of `doc`, cut at the first tag, on one line."
     if not doc: return ''
-    m = _TAG.search(doc)
-    if m: doc = doc[:m.start()]
-    doc = _PARA.split(doc.strip(), 1)[0]
-    doc = _INLINE.sub(_inline, doc)
-    doc = _HTML.sub('', doc)
+    doc = _summary_paragraph(doc.strip())
+    if '{@' in doc:
+        n = 1
+        while n: doc, n = _INLINE.subn(_inline, doc)
+    if '<' in doc: doc = _HTML.sub('', doc)
+    if entities and '&' in doc: doc = html.unescape(doc)
     return ' '.join(doc.split())
 
 # %% ../nbs/00_extract.ipynb #00000011
-_DOC_TOK = re.compile(r"\w+|\(\)|\[\]|\{\}|([^\w\s])\1*")
+_DOC_TOK = re.compile(r"(\w+|\(\)|\[\]|\{\}|([^\w\s])\2*)")
 
 def tokenize_docstring(text:str, # usually a docstring summary
                       ) -> list[str]:
     "CodeSearchNet-style tokens of `text`: words and punctuation."
-    return [m.group(0) for m in _DOC_TOK.finditer(text or '')]
+    return [t for t, _ in _DOC_TOK.findall(text)] if text else []
 
 # %% ../nbs/00_extract.ipynb #00000014
 def _txt(n, src:bytes) -> str: return src[n.start_byte:n.end_byte].decode('utf-8', 'replace')
@@ -135,46 +169,69 @@ class _Spec:
     comments: set                # comment node kinds
     scopes: dict                 # kind -> (node, src) -> enclosing name or None
     named: Callable              # (node, src) -> (unit, identifier, func_name|None) or None
-    doc: Callable                # (unit, src, spec) -> (docstring, (start, end) of the doc inside unit or None)
+    doc: Callable                # (unit, src, spec, comments) -> (docstring, (start, end) of the doc inside unit or None)
     wrappers: set = field(default_factory=set)  # nodes a doc comment sits above instead of the unit (`export`)
     skip: set = field(default_factory=set)      # statements that never hold a function: not walked outside functions
+    prune: dict = field(default_factory=dict)   # kind -> regex: outside functions, a node whose text has no match holds no function
+    outer: bool = False                         # tokens outside functions are needed (units that start before their function)
+    html: bool = False                          # doc comments are HTML (entities are decoded in the summary)
 
 # %% ../nbs/00_extract.ipynb #00000016
 def _prev(unit, spec):
-    n = unit
-    while n.parent is not None and n.parent.type in spec.wrappers: n = n.parent
-    while n.prev_sibling is None and n.parent is not None and n.parent.start_byte == n.start_byte: n = n.parent
-    return n, n.prev_sibling
+    n, p = unit, unit.parent
+    while p is not None and p.kind_id in spec.wrapper_ids: n, p = p, p.parent
+    s = n.prev_sibling
+    while s is None and p is not None and p.start_byte == n.start_byte: n, p = p, p.parent; s = n.prev_sibling
+    return n, s
 
-def _block_doc(unit, src, spec):
+def _block_doc(unit, src, spec, coms=None):
     "A `/** … */` comment right above `unit` (line comments between are skipped)."
-    n, p = _prev(unit, spec)
-    while p is not None and p.type in spec.comments:
-        t = src[p.start_byte:p.end_byte]
+    if coms is None: coms = _comments_before(unit, spec)
+    nodes, ends = coms
+    n, p = unit, unit.parent
+    while p is not None and p.kind_id in spec.wrapper_ids: n, p = p, p.parent
+    nxt = n.start_byte
+    k = bisect.bisect_right(ends, nxt) - 1  # the last comment that ends before the unit (or its wrapper)
+    while k >= 0:
+        c = nodes[k]
+        if src[c.end_byte:nxt].strip(): break  # code between: the comment is not right above
+        t = src[c.start_byte:c.end_byte]
         if t.startswith(b'/**') and not t.startswith(b'/**/'): return clean_comment(t.decode('utf-8', 'replace')), None
         if t.startswith(b'/*'): return '', None
-        p = p.prev_sibling
+        nxt, k = c.start_byte, k - 1
     return '', None
 
 def _line_start(src, a):
     i = src.rfind(b'\n', 0, a)
     return not src[i + 1:a].strip()
 
+def _comments_before(unit, spec):
+    "The comment nodes just before `unit` among its (wrappers') previous siblings, as (nodes, end bytes) in order."
+    n, p = _prev(unit, spec)
+    out = []
+    while p is not None and p.kind_id in spec.comment_ids: out.append(p); p = p.prev_sibling
+    out.reverse()
+    return out, [c.end_byte for c in out]
+
 def _line_doc(marker):
-    "Consecutive `marker` comment lines ending on the line right above `unit`."
-    def doc(unit, src, spec):
-        n, p = _prev(unit, spec)
+    "Consecutive `marker` comment lines, each starting its line, ending on the line right above `unit`."
+    def doc(unit, src, spec, coms=None):
+        if coms is None: coms = _comments_before(unit, spec)
+        nodes, ends = coms
+        k = bisect.bisect_right(ends, unit.start_byte) - 1  # the last comment that ends before the unit
         row, lines = unit.start_point.row, []
-        while p is not None and p.type in spec.comments and p.end_point.row == row - 1:
+        while k >= 0:
+            p = nodes[k]
+            if p.end_point.row != row - 1: break
             t = src[p.start_byte:p.end_byte]
             if not t.startswith(marker) or not _line_start(src, p.start_byte): break
             lines.append(t.decode('utf-8', 'replace'))
-            row, p = p.start_point.row, p.prev_sibling
+            row, k = p.start_point.row, k - 1
         return (clean_comment('\n'.join(reversed(lines))) if lines else ''), None
     return doc
 
 # %% ../nbs/00_extract.ipynb #00000018
-def _py_doc(unit, src, spec):
+def _py_doc(unit, src, spec, coms=None):
     body = unit.child_by_field_name('body')
     if body is None: return '', None
     st = None
@@ -198,7 +255,8 @@ _JAVA_TYPES = ('class_declaration', 'interface_declaration', 'enum_declaration',
 _JAVA = dict(fn={'method_declaration', 'constructor_declaration', 'compact_constructor_declaration'},
              strings={'string_literal', 'character_literal'}, comments={'line_comment', 'block_comment'},
              scopes={k: _fname for k in _JAVA_TYPES}, named=lambda n, src: (n, _fname(n, src), None), doc=_block_doc,
-             skip={'import_declaration', 'package_declaration'})
+             skip={'import_declaration', 'package_declaration'}, html=True,
+             prune=dict.fromkeys(('field_declaration', 'constant_declaration'), r'\)\s*\{'))  # a method in a field needs `new T() {`
 
 # %% ../nbs/00_extract.ipynb #0000001c
 def _go_named(n, src):
@@ -256,13 +314,16 @@ _JS = dict(fn={'function_declaration', 'generator_function_declaration', 'method
                'arrow_function', 'function_expression', 'generator_function'},
            strings={'string', 'template_string', 'regex'}, comments={'comment', 'html_comment'},
            scopes={'class_declaration': _js_class_name, 'class': _js_class_name, 'object': _js_object_name},
-           named=_js_named, doc=_block_doc, wrappers={'export_statement'}, skip={'import_statement'})
+           named=_js_named, doc=_block_doc, wrappers={'export_statement'}, skip={'import_statement'}, outer=True,
+           prune=dict.fromkeys(('expression_statement', 'lexical_declaration', 'variable_declaration', 'return_statement'),
+                               r'function|=>|class|\)\s*\{'))
 
 # %% ../nbs/00_extract.ipynb #00000020
 _PHP = dict(fn={'function_definition', 'method_declaration'},
             strings={'string', 'encapsed_string', 'heredoc', 'nowdoc', 'variable_name'}, comments={'comment'},
             scopes={k: _fname for k in ('class_declaration', 'interface_declaration', 'trait_declaration', 'enum_declaration')},
-            named=lambda n, src: (n, _fname(n, src), None), doc=_block_doc, skip={'namespace_use_declaration'})
+            named=lambda n, src: (n, _fname(n, src), None), doc=_block_doc, skip={'namespace_use_declaration'},
+            prune=dict.fromkeys(('expression_statement', 'property_declaration', 'const_declaration', 'return_statement'), r'(?i)function'))  # PHP keywords ignore case
 
 # %% ../nbs/00_extract.ipynb #00000022
 def _rb_named(n, src):
@@ -279,7 +340,8 @@ def _rb_scope(n, src):
 _RB = dict(fn={'method', 'singleton_method'}, comments={'comment'},
            strings={'string', 'heredoc_body', 'regex', 'delimited_symbol', 'string_array', 'symbol_array', 'subshell', 'character'},
            scopes={'class': _rb_scope, 'module': _rb_scope}, named=_rb_named, doc=_line_doc(b'#'),
-           wrappers={'argument_list', 'call'})  # `private def x`: the comment is above the call
+           wrappers={'argument_list', 'call'},  # `private def x`: the comment is above the call
+           prune=dict.fromkeys(('call', 'assignment', 'operator_assignment'), r'\bdef\b'))
 
 # %% ../nbs/00_extract.ipynb #00000023
 _SPECS = dict(python=_PY, java=_JAVA, go=_GO, javascript=_JS, php=_PHP, ruby=_RB)
@@ -287,48 +349,64 @@ _SPECS = dict(python=_PY, java=_JAVA, go=_GO, javascript=_JS, php=_PHP, ruby=_RB
 @lru_cache(maxsize=None)
 def _spec(lang):
     if lang not in _SPECS: raise CodeSearchError(f'{lang!r} is not a supported language; use one of {", ".join(LANGS)}')
-    return _Spec(**_SPECS[lang])
+    s = _Spec(**_SPECS[lang])
+    s.comment_ids, s.wrapper_ids = _kind_ids(lang, s.comments), _kind_ids(lang, s.wrappers)  # kind ids: no string per test
+    return s
 
 def _kind_ids(lang, names):
     L = get_language(lang)
     return frozenset(i for i in range(L.node_kind_count) if L.node_kind_for_id(i) in names)
 
 # %% ../nbs/00_extract.ipynb #00000025
-_FN, _STR, _COM, _SCOPE, _SKIP = 1, 2, 4, 8, 16
+_FN, _STR, _COM, _SCOPE, _SKIP, _PRUNE = 1, 2, 4, 8, 16, 32
 
 @lru_cache(maxsize=None)
 def _kinds(lang):
-    "kind id -> flags (_FN, _STR, _COM, _SCOPE, _SKIP) for the node kinds the walk treats specially."
+    "kind id -> flags (_FN, _STR, _COM, _SCOPE, _SKIP, _PRUNE) for the node kinds the walk treats specially."
     s, out = _spec(lang), {}
-    for flag, names in ((_FN, s.fn), (_STR, s.strings), (_COM, s.comments), (_SCOPE, set(s.scopes)), (_SKIP, s.skip)):
+    for flag, names in ((_FN, s.fn), (_STR, s.strings), (_COM, s.comments), (_SCOPE, set(s.scopes)), (_SKIP, s.skip), (_PRUNE, set(s.prune))):
         for k in _kind_ids(lang, names): out[k] = out.get(k, 0) | flag
     return out
 
-def _walk(tree, text, kinds):
-    "Function and scope nodes as (flags, node), and the start bytes and texts of all code tokens, in document order."
+@lru_cache(maxsize=None)
+def _prune_res(lang):
+    "kind id -> (regex on str, regex on bytes) of the `prune` test of `lang`."
+    s, out = _spec(lang), {}
+    for name, pat in s.prune.items():
+        for k in _kind_ids(lang, {name}): out[k] = (re.compile(pat), re.compile(pat.encode()))
+    return out
+
+def _walk(tree, text, kinds, prune=None, outer=True):
+    "Function and scope nodes as (flags, node), the start bytes and texts of the code tokens, and the comment nodes, in document order."
     cur, get = tree.walk(), kinds.get
     first, nxt, up = cur.goto_first_child, cur.goto_next_sibling, cur.goto_parent
-    marks, starts, toks = [], [], []
-    sa, ta, ma = starts.append, toks.append, marks.append
+    marks, starts, toks, coms = [], [], [], []
+    sa, ta, ma, ca = starts.append, toks.append, marks.append, coms.append
     fn_end = -1  # end byte of the function we are in, if any
+    bi = 0 if isinstance(text, str) else 1
     while True:
         n = cur.node
         c = get(n.kind_id)
         if c is None:
             if first(): continue
             a, b = n.byte_range
-            if b > a: sa(a); ta(text[a:b])
+            if b > a and (outer or a < fn_end): sa(a); ta(text[a:b])
         elif c & _STR:
             a, b = n.byte_range
-            sa(a); ta(text[a:b])
+            if outer or a < fn_end: sa(a); ta(text[a:b])
         elif c & _SKIP:  # a statement that holds no function: needed only inside one
             if n.start_byte < fn_end and first(): continue
-        elif not c & _COM:
+        elif c & _PRUNE:  # outside functions, walked only when its text may hold one
+            a, b = n.byte_range
+            if (a < fn_end or prune is None or prune[n.kind_id][bi].search(text, a, b)) and first(): continue
+            if b > a and not n.child_count and (outer or a < fn_end): sa(a); ta(text[a:b])
+        elif c & _COM: ca(n)
+        else:
             ma((c, n))
             if c & _FN and n.end_byte > fn_end: fn_end = n.end_byte
             if first(): continue
         while not nxt():
-            if not up(): return marks, starts, toks
+            if not up(): return marks, starts, toks, coms
 
 # %% ../nbs/00_extract.ipynb #00000028
 def _qualify(stack, ident, spec, src):
@@ -352,10 +430,10 @@ def _drop_span(src, a, b, lo):
     if not src[ls:a].strip() and not src[b:le].strip(): a, b = max(ls, lo), min(le + 1, len(src))
     return a, b
 
-def _record(unit, ident, func_name, spec, b, tok, starts, toks, lang, repo, path, sha, url):
+def _record(unit, ident, func_name, spec, b, tok, starts, toks, coms, lang, repo, path, sha, url):
     "The record of the function `unit` of the source bytes `b`."
     a, e = unit.start_byte, unit.end_byte
-    doc, span = spec.doc(unit, b, spec)
+    doc, span = spec.doc(unit, b, spec, coms)
     original = tok(a, e)
     i, j = bisect.bisect_left(starts, a), bisect.bisect_left(starts, e)
     if span is None: code, code_tokens = original, toks[i:j]
@@ -364,7 +442,7 @@ def _record(unit, ident, func_name, spec, b, tok, starts, toks, lang, repo, path
         code = tok(a, da) + tok(de, e)
         k1, k2 = bisect.bisect_left(starts, span[0], i, j), bisect.bisect_left(starts, span[1], i, j)
         code_tokens = toks[i:k1] + toks[k2:j]
-    summary = summarize_docstring(doc)
+    summary = summarize_docstring(doc, spec.html)
     start_line, end_line = unit.start_point.row + 1, _end_line(unit)
     return dict(repo=repo, path=path, func_name=func_name, original_string=original, language=lang, code=code,
                 code_tokens=code_tokens, docstring=doc, docstring_summary=summary,
@@ -380,13 +458,21 @@ def extract_source(src:str|bytes, # the text of one source file (bytes are read 
                    url_base:str='', # web address of the repository, e.g. `https://github.com/owner/name`
                   ) -> tuple[list[dict], Counter]:
     "Records of all functions in `src`, and a Counter of skipped functions by reason."
+    paused = gc.isenabled()
+    if paused: gc.disable()  # the records hold no reference cycles: collecting while they pile up is wasted work
+    try: return _extract(src, lang, path, repo, sha, url_base)
+    finally:
+        if paused: gc.enable()
+
+def _extract(src, lang, path, repo, sha, url_base):
     spec, kinds = _spec(lang), _kinds(lang)
     b = _as_bytes(src)
     if b.startswith(b'\xef\xbb\xbf'): b = b[3:]
     tree = get_parser(lang).parse(b)
     ascii = b.isascii()
     text = b.decode('ascii') if ascii else b  # byte offsets index `text` directly
-    marks, starts, toks = _walk(tree, text, kinds)
+    marks, starts, toks, coms = _walk(tree, text, kinds, _prune_res(lang), spec.outer)
+    coms = (coms, [c.end_byte for c in coms])
     if not ascii: toks = [t.decode('utf-8', 'replace') for t in toks]
     tok = (lambda a, e: text[a:e]) if ascii else (lambda a, e: b[a:e].decode('utf-8', 'replace'))
     url = f'{url_base.rstrip("/")}/blob/{sha}/{path}' if url_base and sha else ''
@@ -402,12 +488,12 @@ def extract_source(src:str|bytes, # the text of one source file (bytes are read 
             unit, ident, func_name = r
             if unit.has_error: skipped['syntax error'] += 1; continue
             if ident: recs.append(_record(unit, ident, func_name or _qualify(stack[:-1] if c & _SCOPE else stack, ident, spec, b),
-                                          spec, b, tok, starts, toks, lang, repo, path, sha, url))
+                                          spec, b, tok, starts, toks, coms, lang, repo, path, sha, url))
         except Exception:  # a tree shape we did not foresee: never fatal, always counted
             skipped['syntax error' if n.has_error else 'extraction error'] += 1
     return recs, skipped
 
-# %% ../nbs/00_extract.ipynb #0000003a
+# %% ../nbs/00_extract.ipynb #0000003f
 def extract_file(path:str|Path, # the file to read
                  lang:str|None=None, # one of `LANGS`; default: from the extension
                  root:str|Path|None=None, # repository root; the recorded path is relative to it
@@ -417,25 +503,28 @@ def extract_file(path:str|Path, # the file to read
                  max_bytes:int=1_000_000, # larger files are skipped as 'too large'
                 ) -> tuple[list[dict], Counter]:
     "Records of all functions in the file at `path`, and a Counter of what was skipped and why."
-    path = Path(path)
-    lang = lang or lang_of(path)
+    p = os.fspath(path)
+    lang = lang or lang_of(p)
     if lang not in LANGS: return [], Counter({'unknown language': 1})
+    r = os.fspath(root).rstrip('/') + '/' if root and os.sep == '/' else None
+    if r and p.startswith(r) and '/.' not in p[len(r) - 1:] and '//' not in p[len(r) - 1:]: rel = p[len(r):]  # the common case, fast
+    else:
+        try: rel = Path(p).relative_to(root).as_posix() if root is not None else Path(p).as_posix()
+        except ValueError: rel = Path(p).as_posix()
     try:
-        rel = path.relative_to(root).as_posix() if root is not None else path.as_posix()
-    except ValueError: rel = path.as_posix()
-    try:
-        st = path.stat()
+        st = os.stat(p)
         if not stat.S_ISREG(st.st_mode): return [], Counter({'not a regular file': 1})
         if st.st_size > max_bytes: return [], Counter({'too large': 1})
-        data = path.read_bytes()
+        with open(p, 'rb') as f: data = f.read()
     except (OSError, ValueError): return [], Counter({'unreadable': 1})
     if len(data) > max_bytes: return [], Counter({'too large': 1})
     if b'\0' in data: return [], Counter({'binary': 1})
-    try: data.decode('utf-8')
-    except UnicodeDecodeError: return [], Counter({'not utf-8': 1})
+    if not data.isascii():
+        try: data.decode('utf-8')
+        except UnicodeDecodeError: return [], Counter({'not utf-8': 1})
     return extract_source(data, lang, path=rel, repo=repo, sha=sha, url_base=url_base)
 
-# %% ../nbs/00_extract.ipynb #0000003f
+# %% ../nbs/00_extract.ipynb #00000045
 def measure_extraction(paths, # source files (their language from the extension)
                        max_bytes:int=1_000_000, # larger files are left out
                       ) -> dict:

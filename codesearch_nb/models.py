@@ -14,17 +14,19 @@ from .core import CodeSearchError, minilm_path, l2norm
 from .tokens import HFTokenizer
 
 # %% auto #0
-__all__ = ['ARCHS', 'WeightedPool', 'mean_pool', 'MeanPool', 'make_pool', 'token_embedding', 'NBoWEncoder', 'CNNEncoder',
-           'RNNEncoder', 'SelfAttEncoder', 'MiniLMEncoder', 'DualEncoder', 'make_model', 'PairLoss', 'batch_mrr',
-           'fit_batch', 'Encoder', 'minilm_encoder']
+__all__ = ['ARCHS', 'WeightedPool', 'mean_pool', 'MeanPool', 'make_pool', 'token_embedding', 'distinct_ids', 'lexical_table',
+           'NBoWEncoder', 'CNNEncoder', 'RNNEncoder', 'SelfAttEncoder', 'MiniLMEncoder', 'DualEncoder', 'make_model',
+           'PairLoss', 'batch_mrr', 'fit_batch', 'Encoder', 'minilm_encoder']
 
 # %% ../nbs/04_models.ipynb #00000008
 class WeightedPool(nn.Module):
     "Attention-weighted mean of token vectors over non-padding positions."
     def __init__(self, dim:int):
         super().__init__(); self.score = nn.Linear(dim, 1)
-    def forward(self, h:torch.Tensor, mask:torch.Tensor) -> torch.Tensor:
-        s = self.score(h).squeeze(-1).masked_fill(~mask, -1e4)
+    def forward(self, h:torch.Tensor, mask:torch.Tensor, bias:torch.Tensor|None=None) -> torch.Tensor:
+        s = self.score(h).squeeze(-1)
+        if bias is not None: s = s + bias
+        s = s.masked_fill(~mask, -1e4)
         return (torch.softmax(s.float(), -1).to(h.dtype).unsqueeze(-1) * h).sum(1)
 
 def mean_pool(h:torch.Tensor, mask:torch.Tensor) -> torch.Tensor:
@@ -35,7 +37,7 @@ def mean_pool(h:torch.Tensor, mask:torch.Tensor) -> torch.Tensor:
 class MeanPool(nn.Module):
     "`mean_pool` as a module (same call as `WeightedPool`)."
     def __init__(self, dim:int=0): super().__init__()
-    def forward(self, h, mask): return mean_pool(h, mask)
+    def forward(self, h, mask, bias=None): return mean_pool(h, mask)
 
 def make_pool(kind:str, dim:int) -> nn.Module:
     "A pooling layer: 'weighted' (learned token weights) or 'mean'."
@@ -49,13 +51,37 @@ def token_embedding(vocab_size:int, dim:int, std:float|None=None) -> nn.Embeddin
     with torch.no_grad(): nn.init.normal_(e.weight, std=std or dim ** -0.5); e.weight[0].zero_()
     return e
 
+def distinct_ids(ids:torch.Tensor) -> torch.Tensor:
+    "Each row's ids sorted, repeats replaced by padding (0): a bag of words becomes a set of words."
+    ids, _ = ids.sort(1)
+    rep = torch.zeros_like(ids, dtype=torch.bool); rep[:, 1:] = ids[:, 1:] == ids[:, :-1]
+    return ids.masked_fill(rep, 0)
+
+def lexical_table(vocab_size:int, dim:int, scale:float=1.0, seed:int=0) -> torch.Tensor:
+    "A fixed random (vocab_size, dim) table, rows of norm ≈ `scale`, padding row zero: nearly orthogonal rows that keep exact token matches."
+    t = torch.from_numpy(np.random.default_rng(seed).standard_normal((vocab_size, dim), dtype=np.float32)) * (scale / math.sqrt(dim))
+    t[0] = 0
+    return t
+
 class NBoWEncoder(nn.Module):
-    "Neural bag of words: embeddings + weighted mean pooling."
-    def __init__(self, vocab_size:int, dim:int=128, dropout:float=0.1, pool:str='weighted', emb_std:float|None=None, **kw):
+    "Neural bag of words: embeddings + weighted mean pooling; optionally over distinct tokens, with a frozen lexical table and per-token weights."
+    def __init__(self, vocab_size:int, dim:int=128, dropout:float=0.1, pool:str='weighted', emb_std:float|None=None,
+                 distinct:bool=False, lexical:float=0.0, **kw):
         super().__init__()
         self.emb, self.drop, self.pool = token_embedding(vocab_size, dim, emb_std), nn.Dropout(dropout), make_pool(pool, dim)
+        self.distinct = distinct
+        self.tok_bias = nn.Embedding(vocab_size, 1)  # per-token pooling score (e.g. log IDF, see `init_token_weights`)
+        nn.init.zeros_(self.tok_bias.weight)
+        if lexical: self.register_buffer('lex', lexical_table(vocab_size, dim, lexical), persistent=False)
+        else: self.lex = None
+    def init_token_weights(self, weights:np.ndarray):
+        "Start the pooling weights proportional to `weights` (one per vocabulary entry, e.g. IDF)."
+        with torch.no_grad(): self.tok_bias.weight[:, 0] = torch.as_tensor(np.log(np.maximum(weights, 1e-6)), dtype=torch.float)
     def forward(self, ids):
-        return self.pool(self.drop(self.emb(ids)), ids != 0)
+        if self.distinct: ids = distinct_ids(ids)
+        h = self.emb(ids)
+        if self.lex is not None: h = h + self.lex[ids]
+        return self.pool(self.drop(h), ids != 0, self.tok_bias(ids).squeeze(-1))
 
 class CNNEncoder(nn.Module):
     "Residual 1D convolutions (kernel 16) over embeddings + weighted pooling."
@@ -99,24 +125,50 @@ class SelfAttEncoder(nn.Module):
         h = self.drop(self.emb(ids) + self.pos(torch.arange(ids.shape[1], device=ids.device)))
         return self.pool(self.norm(self.tf(h, src_key_padding_mask=~mask)), mask)
 
-# %% ../nbs/04_models.ipynb #0000000e
+# %% ../nbs/04_models.ipynb #9b87d089
+import hashlib
+_FROZEN: dict = {}  # hash of (model path, token ids) → pooled output of a frozen MiniLM, shared by all adapter models of the process
+
 class MiniLMEncoder(nn.Module):
-    "all-MiniLM-L6-v2 (offline, from `core.minilm_path()`) with mean pooling; optionally freeze the lower layers."
-    def __init__(self, path=None, freeze_layers:int=0, **kw):
+    "all-MiniLM-L6-v2 (offline, from `core.minilm_path()`) with mean pooling; optionally freeze the lower layers, or all of it behind a trained adapter."
+    def __init__(self, path=None, freeze_layers:int=0, adapter:bool=False, cache_size:int=100_000, **kw):
         super().__init__()
         from transformers import AutoModel
         from transformers.utils import logging as hf_logging
         hf_logging.disable_progress_bar()
-        self.bert = AutoModel.from_pretrained(str(path or minilm_path()), local_files_only=True)
+        self.path, self.cache_size = str(path or minilm_path()), cache_size
+        self.bert = AutoModel.from_pretrained(self.path, local_files_only=True)
         self.dim = self.bert.config.hidden_size
         if freeze_layers > 0:
             for p in self.bert.embeddings.parameters(): p.requires_grad_(False)
             for l in self.bert.encoder.layer[:freeze_layers - 1]:
                 for p in l.parameters(): p.requires_grad_(False)
-    def forward(self, ids):
+        self.adapter = None
+        if adapter:
+            for p in self.bert.parameters(): p.requires_grad_(False)
+            self.adapter = nn.Linear(self.dim, self.dim)  # residual, starts at zero: the untrained model is the zero-shot one
+            nn.init.zeros_(self.adapter.weight); nn.init.zeros_(self.adapter.bias)
+    def train(self, mode:bool=True):
+        super().train(mode)
+        if self.adapter is not None: self.bert.eval()  # frozen: no dropout
+        return self
+    def _pooled(self, ids):
         mask = ids != 0
-        h = self.bert(input_ids=ids, attention_mask=mask.long()).last_hidden_state
-        return mean_pool(h, mask)
+        return mean_pool(self.bert(input_ids=ids, attention_mask=mask.long()).last_hidden_state, mask)
+    def _frozen(self, ids):
+        "Pooled outputs of the frozen model, memoised per token sequence (at most `cache_size`): later epochs and validations skip the transformer."
+        with torch.no_grad():
+            keys = [hashlib.blake2b(self.path.encode() + r[r != 0].cpu().numpy().tobytes(), digest_size=16).digest() for r in ids]
+            miss = [i for i, k in enumerate(keys) if k not in _FROZEN]
+            if miss:
+                if len(_FROZEN) + len(miss) > self.cache_size: _FROZEN.clear()
+                sub = ids[miss]; sub = sub[:, :int((sub != 0).sum(1).max())]
+                for i, v in zip(miss, self._pooled(sub)): _FROZEN[keys[i]] = v.detach().cpu()
+            return torch.stack([_FROZEN[k] for k in keys]).to(ids.device)
+    def forward(self, ids):
+        if self.adapter is None: return self._pooled(ids)
+        h = self._frozen(ids)
+        return h + self.adapter(h)
 
 # %% ../nbs/04_models.ipynb #00000012
 ARCHS = dict(nbow=NBoWEncoder, cnn=CNNEncoder, rnn=RNNEncoder, selfatt=SelfAttEncoder, minilm=MiniLMEncoder)

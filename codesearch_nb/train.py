@@ -25,8 +25,9 @@ from .data import pair_dls, short_name
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'chunk_index', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir', 'corpus_names',
-           'evaluate_pairs', 'build_learner', 'train', 'load_encoder', 'list_runs', 'runs', 'quickstart_run']
+__all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'chunk_index', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir',
+           'corpus_names', 'evaluate_pairs', 'code_idf', 'build_learner', 'train', 'load_encoder', 'list_runs', 'runs',
+           'quickstart_run']
 
 # %% ../nbs/05_train.ipynb #0000000b
 def chunk_index(n:int, # number of (query, function) pairs
@@ -68,19 +69,23 @@ DEFAULTS = dict(
                 name_prob=0.1, code_doc='none', doc_prob=1.0, loss='softmax', scale=20.0, margin=0.5,
                 shared=False, per_language=False, pool='weighted', balance=True, bucket=True, wd=0.01, clip=1.0, patience=3,
                 chunk=1000, max_train=None, langs=None, threads=None, wandb=True, wandb_project='codesearch_nb'),
-    nbow=dict(epochs=10, bs=128, lr=1e-2, shared=True, emb_std=None),
+    nbow=dict(epochs=4, bs=128, lr=1e-3, dim=1024, shared=True, emb_std=None, distinct=True, lexical=1.0, idf_init=True,
+              code_doc='rest', doc_prob=0.5),  # the lexical recipe (see the CoSQA table below)
     cnn=dict(epochs=10, bs=128, lr=2e-3, layers=2, kernel=16),
     rnn=dict(epochs=10, bs=128, lr=2e-3, layers=1, cell='lstm'),
     selfatt=dict(epochs=10, bs=128, lr=1e-3, layers=3, heads=8, dim=128),
-    minilm=dict(epochs=1, bs=32, lr=2e-5, code_len=128, query_len=32, shared=True, freeze_layers=0, scale=20.0, dropout=0.0, wd=0.0),
+    minilm=dict(epochs=1, bs=32, lr=2e-5, code_len=128, query_len=32, shared=True, freeze_layers=0, scale=20.0, dropout=0.0, wd=0.0,
+                adapter=False),
 )
+ADAPTER = dict(epochs=4, bs=128, lr=1e-3)  # MiniLM with `adapter=True`: only a linear map trains, so it takes a larger step
+ENC_KEYS = ('dropout', 'pool', 'emb_std', 'layers', 'heads', 'cell', 'kernel', 'freeze_layers', 'distinct', 'lexical', 'adapter')
 
 def run_config(model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
                **hyper, # overrides of the defaults
               ) -> dict:
     "The full hyper-parameter set of a run: defaults of `model` updated by `hyper` (unknown names are an error)."
     if model not in ARCHS: raise CodeSearchError(f'model {model!r}: choose one of {", ".join(ARCHS)}')
-    cfg = {**DEFAULTS['common'], **DEFAULTS[model]}
+    cfg = {**DEFAULTS['common'], **DEFAULTS[model], **(ADAPTER if model == 'minilm' and hyper.get('adapter') else {})}
     known = set(cfg) | {k for d in DEFAULTS.values() for k in d}
     bad = sorted(set(hyper) - known)
     if bad: raise CodeSearchError(f'unknown hyper-parameter(s) {bad}; known: {", ".join(sorted(known))}')
@@ -180,6 +185,20 @@ def _load_data(cfg, ws):
     if cfg.get('max_train') and len(trn) > cfg['max_train']: trn = trn.sample(int(cfg['max_train']), random_state=cfg['seed'])
     return trn.reset_index(drop=True), val.reset_index(drop=True)
 
+def code_idf(code_ids:list, # token ids of each training function
+             vocab_size:int, # vocabulary size
+            ) -> np.ndarray:
+    "Smoothed inverse document frequency of every token id over the training code: log((n+1)/(df+1)) + 1."
+    df = np.zeros(vocab_size)
+    for ids in code_ids: df[np.unique(np.asarray(ids, dtype=np.int64))] += 1
+    return np.log((len(code_ids) + 1) / (df + 1)) + 1
+
+def _init_idf(net, code_ids, vocab_size):
+    "Start the pooling weights of every encoder that has them at the IDF of the training code."
+    idf = code_idf(code_ids, vocab_size)
+    for m in net.modules():
+        if hasattr(m, 'init_token_weights'): m.init_token_weights(idf)
+
 def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:Path|None=None) -> Learner:
     "A fastai `Learner` for config `cfg` on corpus frames `trn`/`val` (tokenizer trained on `trn` unless given)."
     if tok is None:
@@ -190,8 +209,9 @@ def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:P
     dls = pair_dls(trn, val, tok, bs=cfg['bs'], name_prob=cfg['name_prob'], code_doc=cfg['code_doc'], doc_prob=cfg['doc_prob'],
                    balance=cfg['balance'], bucket=cfg['bucket'], seed=cfg['seed'], langs=cfg.get('model_langs'), device=device)
     cfg['model_langs'] = dls.langs
-    enc_kw = {k: cfg[k] for k in ('dropout', 'pool', 'emb_std', 'layers', 'heads', 'cell', 'kernel', 'freeze_layers') if k in cfg}
-    net = make_model(cfg['model'], tok.vocab_size, dls.langs, dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'], **enc_kw)
+    net = make_model(cfg['model'], tok.vocab_size, dls.langs, dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
+                     **{k: cfg[k] for k in ENC_KEYS if k in cfg})
+    if cfg.get('idf_init'): _init_idf(net, dls.train.dataset.c, tok.vocab_size)
     learn = Learner(dls, net, loss_func=PairLoss(cfg['loss'], cfg['scale'], cfg['margin']), opt_func=partial(OptimWrapper, opt=torch.optim.AdamW), lr=cfg['lr'], wd=cfg['wd'],
                     metrics=[AvgMetric(batch_mrr)], path=path or Path('.'), model_dir='.')
     if device.type == 'cuda': learn.add_cb(MixedPrecision())
@@ -292,8 +312,8 @@ def load_encoder(run_id:str, # a run id (see `list_runs`)
     cfg = json.loads((rd/'config.json').read_text())
     if not (rd/'model.pt').exists(): raise CodeSearchError(f'run {run_id!r} has no model.pt (unfinished?); train it again or resume it')
     tok = load_tokenizer(rd/'tokenizer')
-    enc_kw = {k: cfg[k] for k in ('dropout', 'pool', 'emb_std', 'layers', 'heads', 'cell', 'kernel', 'freeze_layers') if k in cfg}
-    net = make_model(cfg['model'], tok.vocab_size, cfg['model_langs'], dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'], **enc_kw)
+    net = make_model(cfg['model'], tok.vocab_size, cfg['model_langs'], dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
+                     **{k: cfg[k] for k in ENC_KEYS if k in cfg})
     net.load_state_dict(torch.load(rd/'model.pt', map_location='cpu'))
     return Encoder(run_id, net, tok)
 
