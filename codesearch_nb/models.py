@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/models.html.md"""
 
 # %% ../nbs/04_models.ipynb #00000002
 from __future__ import annotations
-import math
+import math, hashlib
 import numpy as np, torch
 from torch import nn
 import torch.nn.functional as F
@@ -126,7 +126,6 @@ class SelfAttEncoder(nn.Module):
         return self.pool(self.norm(self.tf(h, src_key_padding_mask=~mask)), mask)
 
 # %% ../nbs/04_models.ipynb #9b87d089
-import hashlib
 _FROZEN: dict = {}  # hash of (model path, token ids) → pooled output of a frozen MiniLM, shared by all adapter models of the process
 
 class MiniLMEncoder(nn.Module):

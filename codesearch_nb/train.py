@@ -314,7 +314,9 @@ def load_encoder(run_id:str, # a run id (see `list_runs`)
     tok = load_tokenizer(rd/'tokenizer')
     net = make_model(cfg['model'], tok.vocab_size, cfg['model_langs'], dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
                      **{k: cfg[k] for k in ENC_KEYS if k in cfg})
-    net.load_state_dict(torch.load(rd/'model.pt', map_location='cpu'))
+    missing, unexpected = net.load_state_dict(torch.load(rd/'model.pt', map_location='cpu'), strict=False)
+    missing = [k for k in missing if not k.endswith('tok_bias.weight')]   # runs saved before per-token pooling weights existed
+    if missing or unexpected: raise CodeSearchError(f'run {run_id!r}: model.pt does not fit its config.json (missing {missing[:3]}, unexpected {unexpected[:3]}); train it again')
     return Encoder(run_id, net, tok)
 
 # %% ../nbs/05_train.ipynb #00000022
