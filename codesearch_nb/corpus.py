@@ -6,14 +6,14 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/corpus.html.md"""
 
 # %% ../nbs/01_corpus.ipynb #00000002
 from __future__ import annotations
-import os, re, io, gc, sys, json, gzip, time, stat, shutil, hashlib, tarfile, zipfile, sysconfig, subprocess, tempfile, platform, importlib, logging
+import os, re, io, sys, json, gzip, time, stat, shutil, hashlib, tarfile, zipfile, sysconfig, subprocess, tempfile, platform, importlib, logging
 from collections import Counter
 from dataclasses import dataclass, field, asdict
 from pathlib import Path, PurePosixPath
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 from fastprogress.fastprogress import progress_bar
 from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions, write_json
-from .extract import extract_file, lang_of, LANGS, EXT2LANG, FIELDS
+from .extract import extract_file, lang_of, LANGS, EXT2LANG, FIELDS, gc_paused
 
 # %% auto #0
 __all__ = ['SKIP_DIRS', 'IGNORE_DIRS', 'ARCHIVE_EXTS', 'PIP_PINS', 'NPM_PINS', 'APT_PINS', 'REFERENCE_COUNTS', 'JAVA_NOTICE',
@@ -588,11 +588,7 @@ def extract_shard(spec:dict, # a shard from `make_shards`
     if done.exists() and (out/f"{spec['id']}.parquet").exists():
         try: return {**json.loads(done.read_text()), 'reused': True}
         except ValueError: pass
-    paused = gc.isenabled()
-    if paused: gc.disable()  # thousands of records and no reference cycles: collections would find nothing
-    try: return _extract_shard(spec, out, done)
-    finally:
-        if paused: gc.enable()
+    with gc_paused(): return _extract_shard(spec, out, done)
 
 def _extract_shard(spec, out, done):
     t0 = time.perf_counter()

@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/extract.html.md"""
 
 # %% ../nbs/00_extract.ipynb #00000002
 from __future__ import annotations
-import os, re, gc, stat, html, inspect, bisect, time
+import os, re, gc, stat, html, inspect, bisect, time, contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +17,8 @@ from .core import CodeSearchError
 
 # %% auto #0
 __all__ = ['LANGS', 'EXT2LANG', 'FIELDS', 'lang_of', 'get_language', 'get_parser', 'parse_only', 'clean_comment',
-           'summarize_docstring', 'tokenize_docstring', 'extract_source', 'extract_file', 'measure_extraction']
+           'summarize_docstring', 'tokenize_docstring', 'gc_paused', 'extract_source', 'extract_file',
+           'measure_extraction']
 
 # %% ../nbs/00_extract.ipynb #00000005
 LANGS = ('python', 'java', 'go', 'javascript', 'php', 'ruby')
@@ -177,9 +178,14 @@ class _Spec:
     html: bool = False                          # doc comments are HTML (entities are decoded in the summary)
 
 # %% ../nbs/00_extract.ipynb #00000016
-def _prev(unit, spec):
+def _outer(unit, spec):
+    "`unit`, or the outermost wrapper (e.g. `export`) that holds it, and that node's parent."
     n, p = unit, unit.parent
     while p is not None and p.kind_id in spec.wrapper_ids: n, p = p, p.parent
+    return n, p
+
+def _prev(unit, spec):
+    n, p = _outer(unit, spec)
     s = n.prev_sibling
     while s is None and p is not None and p.start_byte == n.start_byte: n, p = p, p.parent; s = n.prev_sibling
     return n, s
@@ -188,9 +194,7 @@ def _block_doc(unit, src, spec, coms=None):
     "A `/** … */` comment right above `unit` (line comments between are skipped)."
     if coms is None: coms = _comments_before(unit, spec)
     nodes, ends = coms
-    n, p = unit, unit.parent
-    while p is not None and p.kind_id in spec.wrapper_ids: n, p = p, p.parent
-    nxt = n.start_byte
+    nxt = _outer(unit, spec)[0].start_byte
     k = bisect.bisect_right(ends, nxt) - 1  # the last comment that ends before the unit (or its wrapper)
     while k >= 0:
         c = nodes[k]
@@ -450,6 +454,15 @@ def _record(unit, ident, func_name, spec, b, tok, starts, toks, coms, lang, repo
                 url=f'{url}#L{start_line}-L{end_line}' if url else '', identifier=ident,
                 start_line=start_line, end_line=end_line)
 
+@contextlib.contextmanager
+def gc_paused():
+    "Pause Python's cycle collector inside the block: records hold no reference cycles, so collecting while thousands pile up is wasted work."
+    paused = gc.isenabled()
+    if paused: gc.disable()
+    try: yield
+    finally:
+        if paused: gc.enable()
+
 def extract_source(src:str|bytes, # the text of one source file (bytes are read as UTF-8)
                    lang:str, # one of `LANGS`
                    path:str='', # path recorded in each record (relative to the repository root)
@@ -458,11 +471,7 @@ def extract_source(src:str|bytes, # the text of one source file (bytes are read 
                    url_base:str='', # web address of the repository, e.g. `https://github.com/owner/name`
                   ) -> tuple[list[dict], Counter]:
     "Records of all functions in `src`, and a Counter of skipped functions by reason."
-    paused = gc.isenabled()
-    if paused: gc.disable()  # the records hold no reference cycles: collecting while they pile up is wasted work
-    try: return _extract(src, lang, path, repo, sha, url_base)
-    finally:
-        if paused: gc.enable()
+    with gc_paused(): return _extract(src, lang, path, repo, sha, url_base)
 
 def _extract(src, lang, path, repo, sha, url_base):
     spec, kinds = _spec(lang), _kinds(lang)

@@ -193,6 +193,11 @@ def code_idf(code_ids:list, # token ids of each training function
     for ids in code_ids: df[np.unique(np.asarray(ids, dtype=np.int64))] += 1
     return np.log((len(code_ids) + 1) / (df + 1)) + 1
 
+def _net(cfg, vocab_size, langs):
+    "The dual encoder that config `cfg` describes."
+    return make_model(cfg['model'], vocab_size, langs, dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
+                      **{k: cfg[k] for k in ENC_KEYS if k in cfg})
+
 def _init_idf(net, code_ids, vocab_size):
     "Start the pooling weights of every encoder that has them at the IDF of the training code."
     idf = code_idf(code_ids, vocab_size)
@@ -209,8 +214,7 @@ def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:P
     dls = pair_dls(trn, val, tok, bs=cfg['bs'], name_prob=cfg['name_prob'], code_doc=cfg['code_doc'], doc_prob=cfg['doc_prob'],
                    balance=cfg['balance'], bucket=cfg['bucket'], seed=cfg['seed'], langs=cfg.get('model_langs'), device=device)
     cfg['model_langs'] = dls.langs
-    net = make_model(cfg['model'], tok.vocab_size, dls.langs, dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
-                     **{k: cfg[k] for k in ENC_KEYS if k in cfg})
+    net = _net(cfg, tok.vocab_size, dls.langs)
     if cfg.get('idf_init'): _init_idf(net, dls.train.dataset.c, tok.vocab_size)
     learn = Learner(dls, net, loss_func=PairLoss(cfg['loss'], cfg['scale'], cfg['margin']), opt_func=partial(OptimWrapper, opt=torch.optim.AdamW), lr=cfg['lr'], wd=cfg['wd'],
                     metrics=[AvgMetric(batch_mrr)], path=path or Path('.'), model_dir='.')
@@ -312,8 +316,7 @@ def load_encoder(run_id:str, # a run id (see `list_runs`)
     cfg = json.loads((rd/'config.json').read_text())
     if not (rd/'model.pt').exists(): raise CodeSearchError(f'run {run_id!r} has no model.pt (unfinished?); train it again or resume it')
     tok = load_tokenizer(rd/'tokenizer')
-    net = make_model(cfg['model'], tok.vocab_size, cfg['model_langs'], dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
-                     **{k: cfg[k] for k in ENC_KEYS if k in cfg})
+    net = _net(cfg, tok.vocab_size, cfg['model_langs'])
     missing, unexpected = net.load_state_dict(torch.load(rd/'model.pt', map_location='cpu'), strict=False)
     missing = [k for k in missing if not k.endswith('tok_bias.weight')]   # runs saved before per-token pooling weights existed
     if missing or unexpected: raise CodeSearchError(f'run {run_id!r}: model.pt does not fit its config.json (missing {missing[:3]}, unexpected {unexpected[:3]}); train it again')
