@@ -14,7 +14,7 @@ from .core import CodeSearchError
 from .tokens import split_identifier
 
 # %% auto #0
-__all__ = ['short_name', 'make_pairs', 'PairDataset', 'pad_batch', 'PairDL', 'pair_dls']
+__all__ = ['short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'pair_dls']
 
 # %% ../nbs/03_data.ipynb #00000007
 def short_name(func_name:str) -> str:
@@ -32,6 +32,7 @@ def make_pairs(df:pd.DataFrame, # corpus rows (fields of `extract.FIELDS`)
                name_prob:float=0.1, # chance that the query is the split function name
                code_doc:str='none', # docstring on the code side: 'none', 'rest' or 'full'
                doc_prob:float=1.0, # chance that `code_doc` applies to a function
+               web_prob:float=0.0, # chance that a docstring query is rewritten as a web search (see `web_query`)
                seed:int=0, # fixes every random choice
               ) -> pd.DataFrame:
     "A frame of `query`, `code`, `language` (+ `func_name`, `is_name`) training pairs from corpus rows."
@@ -41,14 +42,17 @@ def make_pairs(df:pd.DataFrame, # corpus rows (fields of `extract.FIELDS`)
     rng = np.random.default_rng(seed)
     n = len(df)
     use_name, use_doc = rng.random(n) < name_prob, rng.random(n) < doc_prob
+    wrng = np.random.default_rng([seed, 1])  # its own stream: web_prob=0 leaves every other choice as it was
+    use_web = wrng.random(n) < web_prob
     rows = []
-    for un, ud, r in zip(use_name, use_doc, df.itertuples(index=False)):
+    for un, ud, uw, r in zip(use_name, use_doc, use_web, df.itertuples(index=False)):
         name = short_name(r.func_name)
         summ = (r.docstring_summary or '').strip()
         words = split_identifier(name)
         if un and len(words) >= 2: q, code, isn = ' '.join(words), _hide_name(r.code, name), True
         elif summ: q, code, isn = summ, r.code, False
         else: continue
+        if uw and not isn: q = web_query(summ, r.language, wrng) or q
         if ud and code_doc != 'none':
             orig = getattr(r, 'original_string', None) or r.code
             if code_doc == 'full': code = _hide_name(orig, name) if isn else orig
@@ -62,6 +66,38 @@ def _insert_doc(code, doc):
     "Put `doc` as a comment block after the first line of `code` (the signature)."
     head, _, body = code.partition('\n')
     return head + '\n' + '\n'.join('    # ' + l for l in doc.splitlines()) + ('\n' + body if body else '')
+
+# %% ../nbs/03_data.ipynb #w0000002
+_WEB_STOP = {'a', 'an', 'the', 'given', 'specified', 'provided', 'supplied', 'this', 'that', 'these', 'those'}
+_WEB_IRREG = {'does': 'do', 'is': 'is', 'has': 'have', 'was': 'was', 'this': 'this', 'its': 'its', 'class': 'class', 'alias': 'alias'}
+
+def _base_verb(w):
+    "`returns` → `return`, `matches` → `match`: the third person of a leading verb, made plain."
+    if w in _WEB_IRREG: return _WEB_IRREG[w]
+    if re.search(r'(ch|sh|x|ss|zz)es$', w): return w[:-2]
+    if w.endswith('ies') and len(w) > 4: return w[:-3] + 'y'
+    if w.endswith('s') and not w.endswith(('ss', 'us', 'is')) and len(w) > 3: return w[:-1]
+    return w
+
+def web_query(summary:str, # a docstring summary
+              lang:str='python', # language the query names
+              rng=None, # numpy Generator for the random choices (default: seed 0)
+              max_words:int=8, # longest query kept, the language aside
+             ) -> str:
+    "A docstring summary rewritten as a short web search: lower case, no articles or punctuation, the language named."
+    rng = rng if rng is not None else np.random.default_rng(0)
+    s = re.sub(r':[\w:]+:`~?([^`]*)`', r'\1', summary)   # Sphinx roles such as :func:`os.walk`
+    s = re.sub(r'\([^)]*\)|\[[^\]]*\]', ' ', s)            # parenthetical remarks
+    words = [w.strip(".'") for w in re.findall(r"[\w.'+#-]+", s.lower())]
+    words = [w for w in words if w and w not in _WEB_STOP and not w.startswith('-')][:max_words]
+    if not words: return ''
+    words[0] = _base_verb(words[0])
+    lang = lang.lower()
+    if lang in words: return ' '.join(words)
+    r = rng.random()
+    if r < 0.45: return ' '.join([lang] + words)
+    if r < 0.9: return ' '.join(words + [lang])
+    return ' '.join(['how', 'to'] + words + ['in', lang])
 
 # %% ../nbs/03_data.ipynb #0000000a
 class PairDataset:
@@ -122,6 +158,7 @@ def pair_dls(train_df:pd.DataFrame, # corpus rows of the training partition
              name_prob:float=0.1, # chance that a training query is the function name
              code_doc:str='none', # docstring kept on the code side of training pairs: 'none', 'rest', 'full'
              doc_prob:float=1.0, # chance that `code_doc` applies to a function
+             web_prob:float=0.0, # chance that a training docstring query is rewritten as a web search
              balance:bool=True, # re-weight languages to contribute equally
              bucket:bool=True, # sort-ish batches by code length
              seed:int=0, # fixes pairs and batch order
@@ -131,7 +168,7 @@ def pair_dls(train_df:pd.DataFrame, # corpus rows of the training partition
     "fastai `DataLoaders` of (query, code) pairs from corpus frames."
     if not len(train_df): raise CodeSearchError('pair_dls: the training partition is empty; build a bigger corpus')
     if not len(valid_df): raise CodeSearchError('pair_dls: the validation partition is empty; build a bigger corpus')
-    tp = make_pairs(train_df, name_prob, code_doc, doc_prob, seed)
+    tp = make_pairs(train_df, name_prob, code_doc, doc_prob, web_prob, seed)
     vp = make_pairs(valid_df, 0.0, 'none', 0.0, seed)
     langs = list(langs or sorted(tp.language.unique()))
     tds, vds = PairDataset(tp, tok, langs), PairDataset(vp[vp.language.isin(langs)], tok, langs)

@@ -26,8 +26,8 @@ from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'chunk_index', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir',
-           'corpus_names', 'evaluate_pairs', 'code_idf', 'build_learner', 'train', 'load_encoder', 'list_runs', 'runs',
-           'quickstart_run']
+           'corpus_names', 'evaluate_pairs', 'code_idf', 'build_learner', 'wise_interpolate', 'train', 'load_encoder',
+           'list_runs', 'runs', 'quickstart_run']
 
 # %% ../nbs/05_train.ipynb #0000000b
 def chunk_index(n:int, # number of (query, function) pairs
@@ -66,7 +66,7 @@ def mrr_chunks(q:np.ndarray, # (n, dim) query vectors; row i is answered by code
 # %% ../nbs/05_train.ipynb #a812ee08
 DEFAULTS = dict(
     common=dict(epochs=10, bs=256, lr=5e-3, vocab_size=10_000, code_len=200, query_len=30, dim=128, dropout=0.1,
-                name_prob=0.1, code_doc='none', doc_prob=1.0, loss='softmax', scale=20.0, margin=0.5,
+                name_prob=0.1, code_doc='none', doc_prob=1.0, web_prob=0.0, wise=1.0, loss='softmax', scale=20.0, margin=0.5,
                 shared=False, per_language=False, pool='weighted', balance=True, bucket=True, wd=0.01, clip=1.0, patience=3,
                 chunk=1000, max_train=None, langs=None, threads=None, wandb=True, wandb_project='codesearch_nb'),
     nbow=dict(epochs=4, bs=128, lr=1e-3, dim=1024, shared=True, emb_std=None, distinct=True, lexical=1.0, idf_init=True,
@@ -74,10 +74,10 @@ DEFAULTS = dict(
     cnn=dict(epochs=10, bs=128, lr=2e-3, layers=2, kernel=16),
     rnn=dict(epochs=10, bs=128, lr=2e-3, layers=1, cell='lstm'),
     selfatt=dict(epochs=10, bs=128, lr=1e-3, layers=3, heads=8, dim=128),
-    minilm=dict(epochs=1, bs=32, lr=2e-5, code_len=128, query_len=32, shared=True, freeze_layers=0, scale=20.0, dropout=0.0, wd=0.0,
-                adapter=False),
+    minilm=dict(epochs=1, bs=128, lr=2e-5, code_len=256, query_len=64, shared=True, freeze_layers=0, scale=20.0, dropout=0.0, wd=0.0,
+                adapter=False, code_doc='rest', doc_prob=0.5, web_prob=1.0, wise=0.5),  # see the GPU table of the CoSQA section
 )
-ADAPTER = dict(epochs=4, bs=128, lr=1e-3)  # MiniLM with `adapter=True`: only a linear map trains, so it takes a larger step
+ADAPTER = dict(epochs=4, bs=128, lr=1e-3, wise=1.0)  # MiniLM with `adapter=True`: only a linear map trains, so it takes a larger step
 ENC_KEYS = ('dropout', 'pool', 'emb_std', 'layers', 'heads', 'cell', 'kernel', 'freeze_layers', 'distinct', 'lexical', 'adapter')
 
 def run_config(model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
@@ -211,7 +211,7 @@ def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:P
                BPETokenizer.train(list(trn.docstring_summary.fillna('')) + [short_name(f) for f in trn.func_name], list(trn.code),
                                   cfg['vocab_size'], cfg['code_len'], cfg['query_len']))
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    dls = pair_dls(trn, val, tok, bs=cfg['bs'], name_prob=cfg['name_prob'], code_doc=cfg['code_doc'], doc_prob=cfg['doc_prob'],
+    dls = pair_dls(trn, val, tok, bs=cfg['bs'], name_prob=cfg['name_prob'], code_doc=cfg['code_doc'], doc_prob=cfg['doc_prob'], web_prob=cfg.get('web_prob', 0.0),
                    balance=cfg['balance'], bucket=cfg['bucket'], seed=cfg['seed'], langs=cfg.get('model_langs'), device=device)
     cfg['model_langs'] = dls.langs
     net = _net(cfg, tok.vocab_size, dls.langs)
@@ -221,6 +221,18 @@ def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:P
     if device.type == 'cuda': learn.add_cb(MixedPrecision())
     learn.tok = tok
     return learn
+
+# %% ../nbs/05_train.ipynb #e1000002
+def wise_interpolate(model:torch.nn.Module, # the fine-tuned model, changed in place
+                     init:dict, # its state dict before fine-tuning
+                     alpha:float, # share of the fine-tuning kept: 1 keeps it, 0 restores `init`
+                    ) -> torch.nn.Module:
+    "Weight-space ensemble (WiSE-FT): every floating-point tensor becomes init + alpha·(fine-tuned − init)."
+    if not 0 <= alpha <= 1: raise CodeSearchError(f'wise={alpha}: use a share between 0 and 1')
+    with torch.no_grad():
+        for k, v in model.state_dict().items():
+            if k in init and v.is_floating_point(): v.copy_(init[k].to(v.device, v.dtype).lerp(v, alpha))
+    return model
 
 # %% ../nbs/05_train.ipynb #0000001a
 def train(corpus:str='stdlib', # name of a built corpus in the workspace
@@ -250,6 +262,7 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     set_seed(seed, reproducible=True)
     trn, val = _load_data(cfg, ws)
     learn = build_learner(cfg, trn, val, tok=load_tokenizer(rd/'tokenizer') if resume else None, path=rd)
+    init = {k: v.detach().cpu().clone() for k, v in learn.model.state_dict().items()} if cfg.get('wise', 1.0) != 1 else None
     rd.mkdir(parents=True, exist_ok=True)
     learn.tok.save(rd/'tokenizer')
     cfg.update(vocab_size=learn.tok.vocab_size, n_train=len(learn.dls.train.dataset), n_valid=len(learn.dls.valid.dataset),
@@ -272,6 +285,7 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
         warnings.filterwarnings('ignore', message='.*padding=.same.*')
         learn.fit_one_cycle(cfg['epochs'], cfg['lr'], cbs=cbs)
     train_s = time.time() - t0
+    if init is not None: wise_interpolate(learn.model, init, cfg['wise'])
     hist = [dict(zip(learn.recorder.metric_names[1:-1], map(_jsonable_float, l))) for l in learn.recorder.values]
     torch.save(learn.model.state_dict(), rd/'model.pt')
     enc = Encoder(run_id, learn.model, learn.tok)
