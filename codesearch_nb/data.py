@@ -69,11 +69,11 @@ def _insert_doc(code, doc):
 
 # %% ../nbs/03_data.ipynb #w0000002
 _WEB_STOP = {'a', 'an', 'the', 'given', 'specified', 'provided', 'supplied', 'this', 'that', 'these', 'those'}
-_WEB_IRREG = {'does': 'do', 'is': 'is', 'has': 'have', 'was': 'was', 'this': 'this', 'its': 'its', 'class': 'class', 'alias': 'alias'}
+_WEB_IRREG = {'does': 'do', 'has': 'have', 'was': 'was', 'its': 'its', 'class': 'class', 'alias': 'alias', 'news': 'news'}
 
 def _base_verb(w):
     "`returns` → `return`, `matches` → `match`: the third person of a leading verb, made plain."
-    if w in _WEB_IRREG: return _WEB_IRREG[w]
+    if w in _WEB_IRREG or not w.isalpha(): return _WEB_IRREG.get(w, w)  # `pearson's`, `os.path`: not verbs
     if re.search(r'(ch|sh|x|ss|zz)es$', w): return w[:-2]
     if w.endswith('ies') and len(w) > 4: return w[:-3] + 'y'
     if w.endswith('s') and not w.endswith(('ss', 'us', 'is')) and len(w) > 3: return w[:-1]
