@@ -14,7 +14,7 @@ from .core import CodeSearchError
 from .tokens import split_identifier
 
 # %% auto #0
-__all__ = ['short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'pair_dls']
+__all__ = ['short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'query_topics', 'pair_dls']
 
 # %% ../nbs/03_data.ipynb #00000007
 def short_name(func_name:str) -> str:
@@ -120,12 +120,13 @@ def pad_batch(seqs:list[list[int]], pad_id:int=0) -> torch.Tensor:
     return out
 
 class PairDL(DataLoader):
-    "A fastai DataLoader of padded (query, code, language, target) batches with language balance and length buckets."
+    "A fastai DataLoader of padded (query, code, language, target) batches with language balance, length buckets and optional topic batches."
     n_inp = 3
     def __init__(self, dataset:PairDataset, bs:int=64, shuffle:bool=False, balance:bool=True, bucket:bool=True,
-                 pool:int=50, seed:int=0, pad_id:int=0, drop_last:bool|None=None, **kwargs):
+                 pool:int=50, seed:int=0, pad_id:int=0, drop_last:bool|None=None, topics:np.ndarray|None=None, **kwargs):
         super().__init__(dataset, bs=bs, shuffle=False, drop_last=shuffle if drop_last is None else drop_last, **kwargs)
         self.train_order, self.balance, self.bucket, self.pool, self.seed, self.pad_id, self.epoch = shuffle, balance, bucket, pool, seed, pad_id, 0
+        self.topics = topics  # a topic per item (see `query_topics`): training batches then come from one topic each
 
     def get_idxs(self):
         ds, n = self.dataset, len(self.dataset)
@@ -136,11 +137,13 @@ class PairDL(DataLoader):
             cnt = np.bincount(langs); w = 1.0 / cnt[langs]
             idxs = rng.choice(n, size=n, replace=True, p=w / w.sum())
         else: idxs = rng.permutation(n) if (self.train_order or self.bucket) else np.arange(n)
-        if not self.bucket: return list(idxs)
+        topics = self.topics if self.train_order else None
+        if not (self.bucket or topics is not None): return list(idxs)
+        rank = rng.permutation(int(topics.max()) + 1) if topics is not None else None  # a new order of the topics each epoch
         bs, batches = self.bs, []
         for s in range(0, n, bs * self.pool):
             chunk = idxs[s:s + bs * self.pool]
-            chunk = chunk[np.argsort(ds.clen[chunk], kind='stable')]
+            chunk = chunk[np.argsort(ds.clen[chunk], kind='stable') if topics is None else np.lexsort((ds.clen[chunk], rank[topics[chunk]]))]
             batches += [chunk[i:i + bs] for i in range(0, len(chunk), bs)]
         full = [b for b in batches if len(b) == bs]; part = [b for b in batches if len(b) < bs]
         order = rng.permutation(len(full))
@@ -149,6 +152,32 @@ class PairDL(DataLoader):
     def create_batch(self, b):
         q, c, l = zip(*b)
         return (pad_batch(q, self.pad_id), pad_batch(c, self.pad_id), torch.as_tensor(np.array(l)), torch.arange(len(b)))
+
+# %% ../nbs/03_data.ipynb #t0000002
+def query_topics(ids:list, # token ids of each query
+                 vocab_size:int, # vocabulary size
+                 k:int=50, # number of topics
+                 seed:int=0, # fixes the projection and the k-means start
+                 dim:int=64, # width of the random projection of the bag of tokens
+                 iters:int=10, # k-means iterations
+                ) -> np.ndarray:
+    "A topic per query: spherical k-means over its IDF-weighted bag of tokens, randomly projected to `dim` dimensions."
+    from codesearch_nb.train import code_idf
+    rng = np.random.default_rng(seed)
+    proj = rng.standard_normal((vocab_size, dim)).astype(np.float32) * code_idf(ids, vocab_size)[:, None].astype(np.float32)
+    x = np.zeros((len(ids), dim), np.float32)
+    for r, q in enumerate(ids):
+        if len(q): x[r] = proj[np.unique(np.asarray(q, dtype=np.int64))].sum(0)
+    x /= np.linalg.norm(x, axis=1, keepdims=True) + 1e-9
+    k = max(1, min(k, len(ids)))
+    cen = x[rng.choice(len(x), k, replace=False)]
+    for _ in range(iters):
+        lab = (x @ cen.T).argmax(1)
+        for j in range(k):
+            m = lab == j
+            cen[j] = x[m].sum(0) if m.any() else x[rng.integers(len(x))]
+        cen /= np.linalg.norm(cen, axis=1, keepdims=True) + 1e-9
+    return (x @ cen.T).argmax(1)
 
 # %% ../nbs/03_data.ipynb #0000000e
 def pair_dls(train_df:pd.DataFrame, # corpus rows of the training partition
@@ -159,6 +188,7 @@ def pair_dls(train_df:pd.DataFrame, # corpus rows of the training partition
              code_doc:str='none', # docstring kept on the code side of training pairs: 'none', 'rest', 'full'
              doc_prob:float=1.0, # chance that `code_doc` applies to a function
              web_prob:float=0.0, # chance that a training docstring query is rewritten as a web search
+             topics:int=0, # training batches drawn from this many query topics (hard negatives); 0: off
              balance:bool=True, # re-weight languages to contribute equally
              bucket:bool=True, # sort-ish batches by code length
              seed:int=0, # fixes pairs and batch order
@@ -173,7 +203,8 @@ def pair_dls(train_df:pd.DataFrame, # corpus rows of the training partition
     langs = list(langs or sorted(tp.language.unique()))
     tds, vds = PairDataset(tp, tok, langs), PairDataset(vp[vp.language.isin(langs)], tok, langs)
     kw = dict(pad_id=tok.pad_id, seed=seed, bucket=bucket)
-    dls = DataLoaders(PairDL(tds, bs=min(bs, len(tds)), shuffle=True, balance=balance, **kw),
+    lab = query_topics(tds.q, tok.vocab_size, topics, seed) if topics else None
+    dls = DataLoaders(PairDL(tds, bs=min(bs, len(tds)), shuffle=True, balance=balance, topics=lab, **kw),
                       PairDL(vds, bs=min(bs, len(vds)), shuffle=False, **kw), device=device)
     dls.langs, dls.tok = langs, tok
     return dls

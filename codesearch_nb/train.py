@@ -66,7 +66,7 @@ def mrr_chunks(q:np.ndarray, # (n, dim) query vectors; row i is answered by code
 # %% ../nbs/05_train.ipynb #a812ee08
 DEFAULTS = dict(
     common=dict(epochs=10, bs=256, lr=5e-3, vocab_size=10_000, code_len=200, query_len=30, dim=128, dropout=0.1,
-                name_prob=0.1, code_doc='none', doc_prob=1.0, web_prob=0.0, wise=1.0, loss='softmax', scale=20.0, margin=0.5,
+                name_prob=0.1, code_doc='none', doc_prob=1.0, web_prob=0.0, topics=0, wise=1.0, loss='softmax', scale=20.0, margin=0.5,
                 shared=False, per_language=False, pool='weighted', balance=True, bucket=True, wd=0.01, clip=1.0, patience=3,
                 chunk=1000, max_train=None, langs=None, threads=None, wandb=True, wandb_project='codesearch_nb'),
     nbow=dict(epochs=4, bs=128, lr=1e-3, dim=1024, shared=True, emb_std=None, distinct=True, lexical=1.0, idf_init=True,
@@ -212,6 +212,7 @@ def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:P
                                   cfg['vocab_size'], cfg['code_len'], cfg['query_len']))
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     dls = pair_dls(trn, val, tok, bs=cfg['bs'], name_prob=cfg['name_prob'], code_doc=cfg['code_doc'], doc_prob=cfg['doc_prob'], web_prob=cfg.get('web_prob', 0.0),
+                   topics=cfg.get('topics', 0),
                    balance=cfg['balance'], bucket=cfg['bucket'], seed=cfg['seed'], langs=cfg.get('model_langs'), device=device)
     cfg['model_langs'] = dls.langs
     net = _net(cfg, tok.vocab_size, dls.langs)
