@@ -224,12 +224,17 @@ def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:P
     return learn
 
 # %% ../nbs/05_train.ipynb #e1000002
+def _wise_share(alpha):
+    "`alpha`, checked: a WiSE share lies in [0, 1]."
+    if not 0 <= alpha <= 1: raise CodeSearchError(f'wise={alpha}: use a share between 0 and 1')
+    return alpha
+
 def wise_interpolate(model:torch.nn.Module, # the fine-tuned model, changed in place
                      init:dict, # its state dict before fine-tuning
                      alpha:float, # share of the fine-tuning kept: 1 keeps it, 0 restores `init`
                     ) -> torch.nn.Module:
     "Weight-space ensemble (WiSE-FT): every floating-point tensor becomes init + alpha·(fine-tuned − init)."
-    if not 0 <= alpha <= 1: raise CodeSearchError(f'wise={alpha}: use a share between 0 and 1')
+    alpha = _wise_share(alpha)
     with torch.no_grad():
         for k, v in model.state_dict().items():
             if k in init and v.is_floating_point(): v.copy_(init[k].to(v.device, v.dtype).lerp(v, alpha))
@@ -263,7 +268,7 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     set_seed(seed, reproducible=True)
     trn, val = _load_data(cfg, ws)
     learn = build_learner(cfg, trn, val, tok=load_tokenizer(rd/'tokenizer') if resume else None, path=rd)
-    init = {k: v.detach().cpu().clone() for k, v in learn.model.state_dict().items()} if cfg.get('wise', 1.0) != 1 else None
+    init = {k: v.detach().cpu().clone() for k, v in learn.model.state_dict().items()} if _wise_share(cfg.get('wise', 1.0)) != 1 else None
     rd.mkdir(parents=True, exist_ok=True)
     learn.tok.save(rd/'tokenizer')
     cfg.update(vocab_size=learn.tok.vocab_size, n_train=len(learn.dls.train.dataset), n_valid=len(learn.dls.valid.dataset),
