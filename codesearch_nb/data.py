@@ -14,7 +14,7 @@ from .core import CodeSearchError
 from .tokens import split_identifier
 
 # %% auto #0
-__all__ = ['short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'query_topics', 'pair_dls']
+__all__ = ['short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'code_idf', 'query_topics', 'pair_dls']
 
 # %% ../nbs/03_data.ipynb #00000007
 def short_name(func_name:str) -> str:
@@ -154,6 +154,14 @@ class PairDL(DataLoader):
         return (pad_batch(q, self.pad_id), pad_batch(c, self.pad_id), torch.as_tensor(np.array(l)), torch.arange(len(b)))
 
 # %% ../nbs/03_data.ipynb #t0000002
+def code_idf(code_ids:list, # token ids of each text (each training function; or each query)
+             vocab_size:int, # vocabulary size
+            ) -> np.ndarray:
+    "Smoothed inverse document frequency of every token id over `code_ids`: log((n+1)/(df+1)) + 1."
+    df = np.zeros(vocab_size)
+    for ids in code_ids: df[np.unique(np.asarray(ids, dtype=np.int64))] += 1
+    return np.log((len(code_ids) + 1) / (df + 1)) + 1
+
 def query_topics(ids:list, # token ids of each query
                  vocab_size:int, # vocabulary size
                  k:int=50, # number of topics
@@ -162,7 +170,6 @@ def query_topics(ids:list, # token ids of each query
                  iters:int=10, # k-means iterations
                 ) -> np.ndarray:
     "A topic per query: spherical k-means over its IDF-weighted bag of tokens, randomly projected to `dim` dimensions."
-    from codesearch_nb.train import code_idf
     rng = np.random.default_rng(seed)
     proj = rng.standard_normal((vocab_size, dim)).astype(np.float32) * code_idf(ids, vocab_size)[:, None].astype(np.float32)
     x = np.zeros((len(ids), dim), np.float32)

@@ -157,7 +157,8 @@ class MiniLMEncoder(nn.Module):
     def _frozen(self, ids):
         "Pooled outputs of the frozen model, memoised per token sequence (at most `cache_size`): later epochs and validations skip the transformer."
         with torch.no_grad():
-            keys = [hashlib.blake2b(self.path.encode() + r[r != 0].cpu().numpy().tobytes(), digest_size=16).digest() for r in ids]
+            rows = ids.cpu().numpy()  # one copy off the device per batch, not one per row
+            keys = [hashlib.blake2b(self.path.encode() + r[r != 0].tobytes(), digest_size=16).digest() for r in rows]
             miss = [i for i, k in enumerate(keys) if k not in _FROZEN]
             if miss:
                 if len(_FROZEN) + len(miss) > self.cache_size: _FROZEN.clear()

@@ -21,13 +21,13 @@ from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import set_seed
 from .core import (CodeSearchError, ws_dir, check_run_id, new_run_id, offline_env, git_sha, package_versions, write_json)
 from .tokens import BPETokenizer, HFTokenizer, load_tokenizer
-from .data import pair_dls, short_name
+from .data import pair_dls, short_name, code_idf
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'chunk_index', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir',
-           'corpus_names', 'evaluate_pairs', 'code_idf', 'build_learner', 'wise_interpolate', 'train', 'load_encoder',
-           'list_runs', 'runs', 'quickstart_run']
+           'corpus_names', 'evaluate_pairs', 'build_learner', 'wise_interpolate', 'train', 'load_encoder', 'list_runs',
+           'runs', 'quickstart_run']
 
 # %% ../nbs/05_train.ipynb #0000000b
 def chunk_index(n:int, # number of (query, function) pairs
@@ -184,14 +184,6 @@ def _load_data(cfg, ws):
         trn, val = trn[trn.language.isin(langs)], val[val.language.isin(langs)]
     if cfg.get('max_train') and len(trn) > cfg['max_train']: trn = trn.sample(int(cfg['max_train']), random_state=cfg['seed'])
     return trn.reset_index(drop=True), val.reset_index(drop=True)
-
-def code_idf(code_ids:list, # token ids of each training function
-             vocab_size:int, # vocabulary size
-            ) -> np.ndarray:
-    "Smoothed inverse document frequency of every token id over the training code: log((n+1)/(df+1)) + 1."
-    df = np.zeros(vocab_size)
-    for ids in code_ids: df[np.unique(np.asarray(ids, dtype=np.int64))] += 1
-    return np.log((len(code_ids) + 1) / (df + 1)) + 1
 
 def _net(cfg, vocab_size, langs):
     "The dual encoder that config `cfg` describes."
