@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Acceptance sweep of `codesearch_nb.baselines.automl`: every model family on the `python` + `stdlib` corpora.
+"""Acceptance sweep of `codesearch_nb.automl.automl`: every model family on the `python` + `stdlib` corpora.
 
 Builds the corpora if the workspace lacks them, runs (or resumes) the AutoML study for the budget, prints the
 leaderboard — whose rows include the BM25 baseline and the default configuration of every family, measured in
@@ -25,7 +25,7 @@ args = p.parse_args()
 os.environ.setdefault('WANDB_MODE', 'offline')
 
 from codesearch_nb.corpus import corpus_build, corpus_exists
-from codesearch_nb.baselines import automl, leaderboard_markdown
+from codesearch_nb.automl import automl, leaderboard_markdown
 
 t0 = time.time()
 for name in args.corpus.split(','):

@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 from codesearch_nb.core import CodeSearchError
 from codesearch_nb.extract import extract_file, parse_only, lang_of
-from codesearch_nb.corpus import recipe_sources, list_files, make_shards, extract_shard, Filters, code_version
+from codesearch_nb.sources import recipe_sources, list_files
+from codesearch_nb.corpus import make_shards, extract_shard, Filters, code_version
 
 def rss_mb(who=resource.RUSAGE_SELF): return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 

@@ -6,51 +6,19 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/chatops.html.md"""
 
 # %% ../nbs/11_chatops.ipynb #00000002
 from __future__ import annotations
-import os, re, json, math, time, threading, traceback
+import os, re, json, math, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from .core import CodeSearchError, check_run_id, RUN_ID_RE, workspace, ws_dir, write_json
+from .core import CodeSearchError, check_run_id, RUN_ID_RE, workspace, ws_dir
+from .runs import run_dir, read_config, read_metrics, update_config, check_finished, deployment, wandb_start
 
 # %% auto #0
 __all__ = ['LOGIN_RE', 'REPO_RE', 'USAGE', 'NAME_RE', 'TRAIN_KEYS', 'LANGS', 'MARKER', 'WRITE_ROLES', 'TRUSTED_ASSOCIATIONS',
-           'DEFAULT_CORPUS', 'issue_comment_event', 'Comment', 'comment_event', 'ignore_reason', 'UsageError',
-           'Command', 'parse_command', 'flat_metrics', 'wandb_url', 'run_metrics', 'deployed_run', 'metrics_table',
-           'sticky_runs', 'sticky_body', 'merge_runs', 'metrics_plot', 'actions_run_url', 'GitHub', 'FakeGitHub', 'Ops',
-           'run_command', 'handle_event', 'write_outputs', 'read_event', 'chatops']
-
-# %% ../nbs/11_chatops.ipynb #00000006
-def issue_comment_event(body:str, # the comment text
-                        user:str='alice', # login of the comment's author
-                        association:str='MEMBER', # `author_association`: OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE...
-                        number:int=7, # issue / pull-request number
-                        pr:bool=True, # a comment on a pull request (else on a plain issue)
-                        action:str='created', # 'created', 'edited' or 'deleted'
-                        user_type:str='User', # 'User' or 'Bot'
-                        comment_id:int=1001, # id of the comment
-                        repo:str='octo-org/codesearch', # `owner/name` of the repository
-                       ) -> dict:
-    "A real-shaped GitHub `issue_comment` webhook payload (for examples, tests and dry runs)."
-    owner, name = repo.split('/')
-    api, html = f'https://api.github.com/repos/{repo}', f'https://github.com/{repo}'
-    u = dict(login=user, id=int.from_bytes(user.encode()[:6], 'big') % 10**7, node_id='U_kgDO', type=user_type, site_admin=False,
-             url=f'https://api.github.com/users/{user}', html_url=f'https://github.com/{user}')
-    issue = dict(url=f'{api}/issues/{number}', repository_url=api, html_url=f'{html}/{"pull" if pr else "issues"}/{number}',
-                 id=2000000 + number, node_id='PR_kwDO' if pr else 'I_kwDO', number=number, title='Try a wider NBoW',
-                 user=dict(login='carol', id=3, type='User'), labels=[], state='open', locked=False, comments=1,
-                 author_association='MEMBER', body='This PR changes the encoder.', created_at='2024-05-01T10:00:00Z')
-    if pr: issue['pull_request'] = dict(url=f'{api}/pulls/{number}', html_url=f'{html}/pull/{number}',
-                                         diff_url=f'{html}/pull/{number}.diff', patch_url=f'{html}/pull/{number}.patch', merged_at=None)
-    comment = dict(url=f'{api}/issues/comments/{comment_id}', html_url=f'{issue["html_url"]}#issuecomment-{comment_id}',
-                   issue_url=issue['url'], id=comment_id, node_id='IC_kwDO', user=u, created_at='2024-05-02T09:30:00Z',
-                   updated_at='2024-05-02T09:30:00Z', author_association=association, body=body,
-                   reactions={'url': f'{api}/issues/comments/{comment_id}/reactions', 'total_count': 0})
-    ev = dict(action=action, issue=issue, comment=comment,
-              repository=dict(id=42, node_id='R_kgDO', name=name, full_name=repo, private=False, html_url=html, url=api,
-                               owner=dict(login=owner, id=1, type='Organization'), default_branch='main'),
-              organization=dict(login=owner, id=1), sender=u)
-    if action == 'edited': ev['changes'] = {'body': {'from': '/train'}}
-    return ev
+           'DEFAULT_CORPUS', 'Comment', 'comment_event', 'ignore_reason', 'UsageError', 'Command', 'parse_command',
+           'flat_metrics', 'wandb_url', 'run_metrics', 'metrics_table', 'sticky_runs', 'sticky_body', 'merge_runs',
+           'metrics_plot', 'actions_run_url', 'GitHub', 'Ops', 'run_command', 'handle_event', 'write_outputs',
+           'read_event', 'chatops']
 
 # %% ../nbs/11_chatops.ipynb #00000008
 LOGIN_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$')
@@ -228,12 +196,6 @@ def flat_metrics(m:dict, # the contents of a metrics.json (any of the known shap
     return out
 
 # %% ../nbs/11_chatops.ipynb #00000015
-def _read_json(p):
-    "The JSON object in file `p`, or {} when it is missing or unreadable."
-    try: d = json.loads(Path(p).read_text())
-    except (OSError, ValueError): return {}
-    return d if isinstance(d, dict) else {}
-
 def wandb_url(run_id:str, # the run (also its W&B id)
               config:dict, # its config.json
              ) -> str|None:
@@ -249,9 +211,9 @@ def run_metrics(run_id:str, # the run to read
                 ws:str|None=None, # workspace
                ) -> dict:
     "Flat metrics of run `run_id` plus `run_id`, `model`, `github_sha` and `wandb_url` (a `CodeSearchError` if unknown)."
-    d = ws_dir('runs', ws)/check_run_id(run_id)
+    d = run_dir(run_id, ws, must_exist=False)
     if not d.is_dir(): raise CodeSearchError(f'run {run_id}: not in {d.parent}; `codesearch runs` lists the runs')
-    cfg, m = _read_json(d/'config.json'), _read_json(d/'metrics.json')
+    cfg, m = read_config(run_id, ws), read_metrics(run_id, ws)
     corpus = cfg.get('corpus') if isinstance(cfg.get('corpus'), str) else None
     out = dict(run_id=run_id, **flat_metrics(m, corpus))
     if 'train_seconds' not in out: out.update({k: v for k, v in flat_metrics({'train_seconds': cfg.get('train_seconds')}).items()})
@@ -263,20 +225,6 @@ def run_metrics(run_id:str, # the run to read
     if u: out['wandb_url'] = u
     return out
 
-def deployed_run(ws:str|None=None, # workspace
-                ) -> str|None:
-    "The run id deployed in the workspace (`deployed/current.json`), or None."
-    d = _read_json(ws_dir('deployed', ws)/'current.json')
-    r = d.get('run_id')
-    return r if isinstance(r, str) and RUN_ID_RE.match(r) else None
-
-# %% ../nbs/11_chatops.ipynb #00000017
-def _fake_run(ws, run_id, model, metrics, **config):
-    "Write a run directory with `metrics` and `config` (for examples and tests)."
-    d = ws_dir('runs', ws)/check_run_id(run_id); d.mkdir(parents=True, exist_ok=True)
-    (d/'config.json').write_text(json.dumps(dict(run_id=run_id, model=model, **config), indent=1))
-    (d/'metrics.json').write_text(json.dumps(metrics, indent=1))
-    return run_id
 
 # %% ../nbs/11_chatops.ipynb #0000001a
 def _fmt_secs(s):
@@ -464,111 +412,20 @@ class GitHub:
         "Set the state ('in_progress', 'success', 'failure', 'error') of deployment `dep_id`."
         return self.call('POST', self._p(f'deployments/{dep_id}/statuses'), dict(state=state, description=description[:140]))
 
-# %% ../nbs/11_chatops.ipynb #00000028
-class FakeGitHub:
-    "A loopback stand-in for the GitHub REST API chatops uses; records every request."
-    def __init__(self, repo:str='octo-org/codesearch', # the one repository it serves
-                 roles:dict|None=None, # login -> role ('admin', 'write', 'read', ...); others are not collaborators
-                 head_sha:str='0123456789abcdef0123456789abcdef01234567', # head commit of every PR
-                 token:str='test-token', # the only token accepted
-                ):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        self.repo, self.roles, self.head_sha, self.token = repo, dict(roles or {}), head_sha, token
-        self.requests, self.comments, self.reactions, self.deployments, self.statuses = [], {}, [], [], []
-        self._next, self._lock = 5000, threading.Lock()
-        fake = self
-        class H(BaseHTTPRequestHandler):
-            def _do(self):
-                n = int(self.headers.get('content-length') or 0)
-                raw = self.rfile.read(n) if n else b''
-                try: data = json.loads(raw) if raw else None
-                except ValueError: data = None
-                with fake._lock:
-                    fake.requests.append((self.command, self.path, data))
-                    code, out = fake._route(self.command, self.path, data, self.headers.get('Authorization'))
-                b = json.dumps(out).encode()
-                self.send_response(code); self.send_header('content-type', 'application/json; charset=utf-8')
-                self.send_header('content-length', str(len(b))); self.end_headers(); self.wfile.write(b)
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _do
-            def log_message(self, *a): pass
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), H)
-        self.url = f'http://127.0.0.1:{self.server.server_port}'
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def _id(self):
-        self._next += 1; return self._next
-
-    def _route(self, verb, path, data, auth):
-        "(status, JSON) for one request, updating the state."
-        if auth != f'token {self.token}': return 401, {'message': 'Bad credentials'}
-        p = path.split('?')[0]
-        pre = f'/repos/{self.repo}/'
-        if not p.startswith(pre): return 404, {'message': 'Not Found'}
-        p = p[len(pre):]
-        if m := re.fullmatch(r'pulls/(\d+)', p):
-            return 200, {'number': int(m[1]), 'state': 'open', 'head': {'sha': self.head_sha, 'ref': 'feature'}, 'base': {'ref': 'main'}}
-        if m := re.fullmatch(r'collaborators/([^/]+)/permission', p):
-            role = self.roles.get(m[1])
-            if role is None: return 404, {'message': f'{m[1]} is not a user'}
-            perm = {'maintain': 'write', 'triage': 'read'}.get(role, role)
-            return 200, {'permission': perm, 'role_name': role, 'user': {'login': m[1]}}
-        if m := re.fullmatch(r'issues/comments/(\d+)/reactions', p):
-            self.reactions.append((int(m[1]), data['content'])); return 201, {'id': self._id(), 'content': data['content']}
-        if m := re.fullmatch(r'issues/(\d+)/comments', p):
-            cs = self.comments.setdefault(int(m[1]), [])
-            if verb == 'POST':
-                c = {'id': self._id(), 'body': data['body'], 'user': {'login': 'github-actions[bot]', 'type': 'Bot'}}
-                cs.append(c); return 201, c
-            q = dict(kv.split('=') for kv in path.split('?')[1].split('&')) if '?' in path else {}
-            per, page = int(q.get('per_page', 30)), int(q.get('page', 1))
-            return 200, cs[(page-1)*per: page*per]
-        if m := re.fullmatch(r'issues/comments/(\d+)', p):
-            c = next((c for cs in self.comments.values() for c in cs if c['id'] == int(m[1])), None)
-            if c is None: return 404, {'message': 'Not Found'}
-            if verb == 'PATCH': c['body'] = data['body']
-            return 200, c
-        if p == 'deployments' and verb == 'POST':
-            d = dict(data, id=self._id()); self.deployments.append(d); return 201, d
-        if m := re.fullmatch(r'deployments/(\d+)/statuses', p):
-            self.statuses.append((int(m[1]), data['state'])); return 201, {'id': self._id(), 'state': data['state']}
-        return 404, {'message': 'Not Found'}
-
-    def calls(self):
-        "The requests so far as 'VERB path' strings."
-        return [f'{v} {p.split("?")[0].replace(f"/repos/{self.repo}", "")}' for v, p, _ in self.requests]
-
-    def close(self):
-        self.server.shutdown(); self.server.server_close()
-    def __enter__(self): return self
-    def __exit__(self, *a): self.close()
-
 # %% ../nbs/11_chatops.ipynb #0000002b
 DEFAULT_CORPUS = 'stdlib'
 
-def _record(run_id, ws, **kv):
-    "Add `kv` to the run's config.json (atomically) where it differs."
-    p = ws_dir('runs', ws)/check_run_id(run_id)/'config.json'
-    cfg = _read_json(p)
-    if p.exists() and any(cfg.get(k) != v for k, v in kv.items()):
-        cfg.update(kv)
-        write_json(p, cfg)
-
 def _wandb_record(run_id, ws, github_sha) -> str|None:
     "Add `github_sha` to the config of W&B run `run_id` (briefly resumed); its URL when online, else None."
-    cfg = _read_json(ws_dir('runs', ws)/run_id/'config.json')
-    if os.environ.get('WANDB_MODE') == 'disabled' or cfg.get('wandb') is False: return None
+    r = wandb_start(run_id, ws=ws)
+    if r is None: return None
+    url = None
     try:
-        import wandb
-        r = wandb.init(project=cfg.get('wandb_project') or os.environ.get('WANDB_PROJECT') or 'codesearch_nb', id=run_id, resume='allow',
-                       dir=str(ws_dir('wandb', ws)), settings=wandb.Settings(silent=True, console='off', init_timeout=60))
         r.config.update({'github_sha': github_sha}, allow_val_change=True)
         url = None if getattr(r, 'offline', True) else r.url
         r.finish()
-        return url
-    except Exception as e:
-        print(f'W&B config not updated ({type(e).__name__}: {str(e)[:120]}); config.json has github_sha')
-        return None
+    except Exception as e: print(f'W&B config not updated ({type(e).__name__}: {str(e)[:120]}); config.json has github_sha')
+    return url
 
 def _train(corpus:str|None=None, model:str='nbow', ws=None, github_sha:str|None=None, **hyper) -> str:
     "Train with `train.train` (building the stdlib corpus first if it is asked for and missing); return the run id."
@@ -585,14 +442,14 @@ def _train(corpus:str|None=None, model:str='nbow', ws=None, github_sha:str|None=
     if github_sha and accepts: hyper['github_sha'] = github_sha
     rid = T.train(corpus=corpus, model=model, ws=ws, **hyper)
     if github_sha:
-        _record(rid, ws, github_sha=github_sha)
-        if not accepts and (url := _wandb_record(rid, ws, github_sha)): _record(rid, ws, wandb_url=url)
+        update_config(rid, ws, github_sha=github_sha)
+        if not accepts and (url := _wandb_record(rid, ws, github_sha)): update_config(rid, ws, wandb_url=url)
     return rid
 
 def _evaluate(run_id:str, ws=None) -> None:
     "Score `run_id` with `evaluate.evaluate`: the test split of its corpus, then CoSQA when its files are available."
     from codesearch_nb.evaluate import evaluate
-    corpus = _read_json(ws_dir('runs', ws)/run_id/'config.json').get('corpus')
+    corpus = read_config(run_id, ws).get('corpus')
     evaluate([run_id], benchmark='csn', **({'corpus': corpus} if isinstance(corpus, str) and NAME_RE.match(corpus) else {}), ws=ws)
     for b in filter(None, os.environ.get('CODESEARCH_CHATOPS_BENCHMARKS', 'cosqa').split(',')):
         try: evaluate([run_id], benchmark=b.strip(), ws=ws)
@@ -624,10 +481,20 @@ def _usage_reply(c, e):
 
 def _pr_runs(head_sha, ws):
     "Runs in the workspace whose config records `head_sha`, oldest first."
-    out = []
-    for d in sorted(ws_dir('runs', ws).iterdir(), key=lambda d: d.stat().st_mtime):
-        if d.is_dir() and RUN_ID_RE.match(d.name) and _read_json(d/'config.json').get('github_sha') == head_sha: out.append(d.name)
+    d, out = workspace(ws)/'runs', []
+    for p in sorted(d.iterdir() if d.is_dir() else [], key=lambda p: p.stat().st_mtime):
+        if not (p.is_dir() and RUN_ID_RE.match(p.name)): continue
+        try: sha = read_config(p.name, ws).get('github_sha')
+        except CodeSearchError: continue
+        if sha == head_sha: out.append(p.name)
     return out
+
+def _baseline(ws):
+    "Flat metrics of the deployed run, or None (nothing deployed, or its run is unreadable here)."
+    try:
+        d = deployment(ws)
+        return run_metrics(d['run_id'], ws) if d else None
+    except CodeSearchError: return None
 
 def _markdown_df(df, n=15):
     "The first `n` rows of a DataFrame as a markdown table (no `tabulate` needed)."
@@ -641,11 +508,7 @@ def _update_sticky(gh, c, ws, run_ids, head_sha, note, old=False):
     "Add `run_ids` to the PR's sticky comment `old` (looked up when False; created if missing); return its id and the plot."
     if old is False: old = gh.find_sticky(c.number)
     runs = merge_runs(sticky_runs(old['body']) if old else [], [run_metrics(r, ws) for r in run_ids])
-    b = deployed_run(ws)
-    base = None
-    if b:
-        try: base = run_metrics(b, ws)
-        except CodeSearchError: base = None
+    base = _baseline(ws)
     plot = metrics_plot(runs, base, ws_dir('chatops', ws)/f'pr-{c.number}.png')
     return gh.upsert_sticky(c.number, sticky_body(runs, base, head_sha, note, run_url=actions_run_url()), old), plot
 
@@ -670,6 +533,7 @@ def run_command(cmd:Command, c:Comment, gh:GitHub, head_sha:str, ws=None, ops:Op
         if not rids: raise CodeSearchError(f'no run in the workspace was trained on {head_sha[:7]}; comment `/train` first or `/eval RUN_ID`')
         for r in rids:
             run_metrics(r, ws)  # unknown run -> CodeSearchError before any work
+            if cmd.run_id: check_finished(r, ws, 'evaluate')
             ops.evaluate(r, ws=ws)
         sid, plot = _update_sticky(gh, c, ws, rids, head_sha, f'Latest: @{c.author} evaluated {", ".join(f"`{r}`" for r in rids)}.')
         return dict(command='eval', run_id=rids[-1], sticky_comment=sid, plot=str(plot or ''))
@@ -679,7 +543,8 @@ def run_command(cmd:Command, c:Comment, gh:GitHub, head_sha:str, ws=None, ops:Op
         return dict(command='leaderboard', rows=0 if df is None else len(df))
     if cmd.name == 'deploy':
         rid = check_run_id(cmd.run_id)
-        run_metrics(rid, ws)  # the run must exist here before a Deployment is recorded
+        run_metrics(rid, ws)  # the run must exist here, and be finished, before a Deployment is recorded
+        check_finished(rid, ws, 'deploy')
         dep = gh.create_deployment(head_sha, rid)
         gh.deployment_status(dep, 'in_progress', f'deploying {rid}')
         try: ops.deploy(rid, ws=ws)

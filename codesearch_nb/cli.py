@@ -23,7 +23,7 @@ VERBS = {
     'eval':               ('evaluate', 'evaluate', ('models',)),
     'leaderboard':        ('evaluate', 'leaderboard', ()),
     'benchmark download': ('evaluate', 'benchmark_download', ('name',)),
-    'automl':             ('baselines', 'automl', ()),
+    'automl':             ('automl', 'automl', ()),
     'index':              ('index', 'build_index', ('run_id',)),
     'query':              ('index', 'query', ('q',)),
     'serve':              ('serve', 'serve', ()),

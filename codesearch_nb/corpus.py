@@ -1,4 +1,4 @@
-"""Sources and recipes, CodeSearchNet filters, de-duplication, the split by repository, parquet and CodeSearchNet `jsonl.gz` files, and parallel, resumable builds with dask.
+"""CodeSearchNet filters, de-duplication, the split by repository, parquet and CodeSearchNet `jsonl.gz` files, and parallel, resumable builds with dask.
 
 Docs: https://codesearch-nb.github.io/codesearch_nb/corpus.html.md"""
 
@@ -6,413 +6,25 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/corpus.html.md"""
 
 # %% ../nbs/01_corpus.ipynb #00000002
 from __future__ import annotations
-import os, re, io, sys, json, gzip, time, stat, shutil, hashlib, tarfile, zipfile, sysconfig, subprocess, tempfile, platform, importlib, logging
+import os, re, json, gzip, time, hashlib, tempfile, importlib, logging
 from collections import Counter
-from dataclasses import dataclass, field, asdict
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, asdict
+from pathlib import Path
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 from fastprogress.fastprogress import progress_bar
 from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions, write_json
-from .extract import extract_file, lang_of, LANGS, EXT2LANG, FIELDS, gc_paused
+from .extract import extract_file, lang_of, LANGS, FIELDS, gc_paused
+from .sources import Source, list_files, resolve_sources, recipe_sources, _stdlib_sources
 
 # %% auto #0
-__all__ = ['SKIP_DIRS', 'IGNORE_DIRS', 'ARCHIVE_EXTS', 'PIP_PINS', 'NPM_PINS', 'APT_PINS', 'REFERENCE_COUNTS', 'JAVA_NOTICE',
-           'RECIPES', 'DROP_REASONS', 'STANDARD_METHODS', 'NUM_PERM', 'SAMPLE_NAME', 'PARTITIONS', 'CSN_FIELDS',
-           'SAMPLE_PACKAGES', 'Source', 'is_test_path', 'list_files', 'is_git_url', 'git_source', 'is_archive',
-           'ar_members', 'deb_control', 'unpack', 'resolve_sources', 'need_tool', 'apt_download', 'debs_of_source',
-           'recipe_sources', 'Filters', 'is_standard_method', 'has_test_name', 'drop_reason', 'code_key', 'id_set',
-           'minhash_sigs', 'dedup', 'group_keys', 'choose_depth', 'assign_partitions', 'code_version', 'make_shards',
-           'extract_shard', 'run_shards', 'sample_ws', 'build_corpus', 'counts_table', 'format_summary', 'corpus_dir',
-           'corpus_meta', 'corpus_exists', 'corpus_info', 'load_corpus', 'corpus_build', 'write_jsonl_gz',
-           'read_jsonl_gz', 'sample_corpus']
+__all__ = ['DROP_REASONS', 'STANDARD_METHODS', 'NUM_PERM', 'SAMPLE_NAME', 'PARTITIONS', 'CSN_FIELDS', 'SAMPLE_PACKAGES',
+           'Filters', 'is_standard_method', 'has_test_name', 'drop_reason', 'code_key', 'id_set', 'minhash_sigs',
+           'dedup', 'group_keys', 'choose_depth', 'assign_partitions', 'code_version', 'make_shards', 'extract_shard',
+           'run_shards', 'sample_ws', 'build_corpus', 'counts_table', 'format_summary', 'corpus_dir', 'corpus_meta',
+           'corpus_exists', 'corpus_info', 'load_corpus', 'corpus_build', 'write_jsonl_gz', 'read_jsonl_gz',
+           'sample_corpus']
 
-# %% ../nbs/01_corpus.ipynb #00000005
-@dataclass
-class Source:
-    "A folder of source files from one repository."
-    root: str             # folder holding the files
-    repo: str             # repository name recorded in each record, e.g. `python/cpython`
-    sha: str = ''         # commit, tag or release the files come from
-    url_base: str = ''    # web address of the repository (`https://github.com/owner/name`), '' when none
-    prefix: str = ''      # path of `root` inside the repository, e.g. `Lib/`
-    include: list|None = None # top-level names under `root` to keep (None: everything)
-    exclude: list|None = None # top-level names under `root` to leave out
-    version: str = ''     # release version when the files come from a package
-    origin: str = ''      # where the files came from: a folder, git url or archive
-    license: str = ''     # licence note, when known
-
-    def url(self, rel:str, start:int, end:int) -> str:
-        "GitHub-style link to lines `start`-`end` of the file `rel` (relative to `root`), or ''."
-        if not (self.url_base and self.sha): return ''
-        return f'{self.url_base.rstrip("/")}/blob/{self.sha}/{self.prefix}{rel}#L{start}-L{end}'
-
-# %% ../nbs/01_corpus.ipynb #00000008
-SKIP_DIRS = {'test', 'tests', '__tests__', 'testdata', 'testing_data', 'idle_test', 'spec', 'specs',
-             'vendor', 'vendored', '_vendor', 'node_modules', 'bower_components', 'third_party', 'thirdparty',
-             '3rdparty', 'site-packages', 'dist-packages'}
-IGNORE_DIRS = {'.git', '.hg', '.svn', '__pycache__', '.tox', '.venv', '.mypy_cache', '.pytest_cache'}
-_TEST_FILE = re.compile(r'(^test_.*\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[cm]?jsx?$|Tests?\.java$|Test\.php$)')
-
-def is_test_path(rel:str, # a path relative to the source root, with `/` separators
-                ) -> bool:
-    "True when `rel` lies in a test/vendor folder or is a test file by its name."
-    parts = rel.split('/')
-    return any(p in SKIP_DIRS for p in parts[:-1]) or bool(_TEST_FILE.search(parts[-1]))
-
-# %% ../nbs/01_corpus.ipynb #0000000a
-def list_files(src:Source, # the source to list
-               skip_paths:bool=True, # skip test/vendor folders and test files (see `is_test_path`)
-              ) -> tuple[list[tuple[str,int]], Counter]:
-    "The (relative path, size) of each source file under `src.root`, sorted, and a Counter of skipped files by reason."
-    root, out, skips = Path(src.root), [], Counter()
-    try: st = root.stat()
-    except OSError: return [], Counter({'missing source': 1})
-    seen = {(st.st_dev, st.st_ino)}
-    def walk(d:Path, rel:str):
-        try: entries = sorted(os.scandir(d), key=lambda e: e.name)
-        except OSError: skips['unreadable folder'] += 1; return
-        for e in entries:
-            r = f'{rel}{e.name}'
-            if not rel and src.include is not None and e.name not in src.include and Path(e.name).stem not in src.include: continue
-            if not rel and src.exclude and e.name in src.exclude: continue
-            try: is_dir = e.is_dir()  # follows links
-            except OSError: is_dir = False
-            if is_dir:
-                if e.name in IGNORE_DIRS: continue
-                try: s = os.stat(e.path)
-                except OSError: skips['unreadable folder'] += 1; continue
-                if (s.st_dev, s.st_ino) in seen: skips['symlink loop'] += 1; continue
-                seen.add((s.st_dev, s.st_ino))
-                walk(Path(e.path), r + '/')
-                continue
-            if lang_of(e.name) is None: continue
-            if skip_paths and is_test_path(r): skips['test/vendor path'] += 1; continue
-            try: s = os.stat(e.path)
-            except OSError: skips['broken symlink' if e.is_symlink() else 'unreadable'] += 1; continue
-            if not stat.S_ISREG(s.st_mode): skips['not a regular file'] += 1; continue
-            if not os.access(e.path, os.R_OK): skips['unreadable'] += 1; continue
-            out.append((r, s.st_size))
-    walk(root, '')
-    return out, skips
-
-# %% ../nbs/01_corpus.ipynb #0000000e
-_GITHUB = re.compile(r'(?:https?://|ssh://git@|git@)github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$')
-
-def _git(args, cwd=None, timeout=600):
-    if not shutil.which('git'): raise CodeSearchError('git is missing: install it (apt-get install git) to use git sources')
-    r = subprocess.run(['git', *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                       env={**os.environ, 'GIT_TERMINAL_PROMPT': '0'})
-    return r.stdout.strip() if r.returncode == 0 else None
-
-def is_git_url(spec:str) -> bool:
-    "True when `spec` looks like a git url rather than a local path."
-    return bool(re.match(r'^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:', str(spec)))
-
-def git_source(spec:str, # a local folder inside a git work tree, or a git url to clone
-               ws:str|Path|None=None, # workspace whose `cache/git` holds clones
-              ) -> Source:
-    "A `Source` for a git repository, with its remote url, HEAD commit and GitHub-style links."
-    spec = str(spec)
-    if is_git_url(spec):
-        slug = re.sub(r'[^A-Za-z0-9_.-]+', '_', spec.rstrip('/').removesuffix('.git'))[-80:] + '-' + hashlib.sha1(spec.encode()).hexdigest()[:8]
-        dest = ws_dir('cache', ws)/'git'/slug
-        if not (dest/'.git').exists():
-            tmp = dest.with_name(dest.name + f'.tmp{os.getpid()}')
-            shutil.rmtree(tmp, ignore_errors=True); tmp.parent.mkdir(parents=True, exist_ok=True)
-            if _git(['clone', '--depth', '1', '--quiet', spec, str(tmp)]) is None:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise CodeSearchError(f'{spec}: git clone failed; check the url and your network')
-            try: os.replace(tmp, dest)
-            except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process cloned it first
-        path, remote = dest, spec
-    else:
-        path = Path(spec).expanduser().absolute()
-        if _git(['rev-parse', '--show-toplevel'], cwd=path) is None: raise CodeSearchError(f'{spec}: not inside a git work tree')
-        remote = _git(['config', '--get', 'remote.origin.url'], cwd=path) or ''
-    sha, prefix = _git(['rev-parse', 'HEAD'], cwd=path) or '', _git(['rev-parse', '--show-prefix'], cwd=path) or ''
-    m = _GITHUB.match(remote)
-    repo = f'{m[1]}/{m[2]}' if m else (Path(remote.rstrip('/')).name.removesuffix('.git') if remote else Path(_git(['rev-parse', '--show-toplevel'], cwd=path)).name)
-    return Source(str(path), repo, sha, f'https://github.com/{m[1]}/{m[2]}' if m else '', prefix, origin=remote or str(path))
-
-# %% ../nbs/01_corpus.ipynb #00000013
-ARCHIVE_EXTS = ('.whl', '.zip', '.jar', '.tar.gz', '.tgz', '.tar.bz2', '.tbz2', '.tar.xz', '.txz', '.tar', '.deb')
-
-def is_archive(path) -> bool:
-    "True when `path` has the name of an archive this module can unpack."
-    return str(path).lower().endswith(ARCHIVE_EXTS)
-
-def _safe_target(dest:Path, name:str) -> Path|None:
-    p = PurePosixPath(name.replace('\\', '/'))
-    if p.is_absolute() or '..' in p.parts or not p.parts or re.match(r'^[A-Za-z]:', name): return None
-    return dest.joinpath(*[x for x in p.parts if x not in ('.', '')])
-
-def _copy(fin, target:Path):
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, 'wb') as f: shutil.copyfileobj(fin, f, 1 << 20)
-
-def _untar(tf:tarfile.TarFile, dest:Path, skips:Counter):
-    for m in tf:
-        t = _safe_target(dest, m.name)
-        if t is None: skips['unsafe archive path'] += 1; continue
-        if m.isdir(): t.mkdir(parents=True, exist_ok=True)
-        elif m.isfile():
-            with tf.extractfile(m) as fin: _copy(fin, t)
-        else: skips['archive link or device'] += 1
-
-def _unzip(path:Path, dest:Path, skips:Counter):
-    with zipfile.ZipFile(path) as zf:
-        for i in zf.infolist():
-            t = _safe_target(dest, i.filename)
-            if t is None: skips['unsafe archive path'] += 1; continue
-            if i.is_dir(): t.mkdir(parents=True, exist_ok=True)
-            elif stat.S_ISLNK(i.external_attr >> 16): skips['archive link or device'] += 1
-            else:
-                with zf.open(i) as fin: _copy(fin, t)
-
-class _Slice(io.RawIOBase):
-    "The next `n` bytes of an open file, as a readable stream."
-    def __init__(self, f, n): self.f, self.n = f, n
-    def readable(self): return True
-    def readinto(self, b):
-        d = self.f.read(min(len(b), self.n))
-        b[:len(d)] = d; self.n -= len(d)
-        return len(d)
-
-def ar_members(path:Path) -> dict:
-    "Name -> (offset, size) of the members of an `ar` archive such as a `.deb`."
-    out = {}
-    with open(path, 'rb') as f:
-        if f.read(8) != b'!<arch>\n': raise CodeSearchError(f'{path}: not an ar archive (.deb); re-download it')
-        while len(h := f.read(60)) == 60:
-            name, size = h[:16].decode().strip().rstrip('/'), int(h[48:58].decode().strip())
-            out[name] = (f.tell(), size)
-            f.seek(size + size % 2, 1)
-    return out
-
-def _undeb(path:Path, dest:Path, skips:Counter):
-    mem = ar_members(path)
-    data = next((n for n in mem if n.startswith('data.tar')), None)
-    if data is None: raise CodeSearchError(f'{path}: no data.tar member; not a Debian package')
-    if data.endswith(('.xz', '.gz', '.bz2', '.tar')):
-        off, size = mem[data]
-        with open(path, 'rb') as f:
-            f.seek(off)
-            with tarfile.open(fileobj=io.BufferedReader(_Slice(f, size), 1 << 20), mode='r|*') as tf: _untar(tf, dest, skips)
-    else:
-        if not shutil.which('dpkg-deb'): raise CodeSearchError(f'{path}: {data} needs dpkg-deb; install dpkg (apt-get install dpkg)')
-        p = subprocess.Popen(['dpkg-deb', '--fsys-tarfile', str(path)], stdout=subprocess.PIPE)
-        with tarfile.open(fileobj=p.stdout, mode='r|') as tf: _untar(tf, dest, skips)
-        if p.wait(): raise CodeSearchError(f'{path}: dpkg-deb --fsys-tarfile failed; re-download it')
-
-def deb_control(path:str|Path, # a `.deb` file
-               ) -> dict:
-    "The fields of a Debian package's `control` file (Package, Version, Depends, …)."
-    path = Path(path); mem = ar_members(path)
-    name = next(n for n in mem if n.startswith('control.tar'))
-    off, size = mem[name]
-    with open(path, 'rb') as f:
-        f.seek(off)
-        with tarfile.open(fileobj=io.BytesIO(f.read(size)), mode='r:*') as tf:
-            m = next(m for m in tf.getmembers() if m.name.lstrip('./') == 'control')
-            text = tf.extractfile(m).read().decode('utf-8', 'replace')
-    return dict(re.findall(r'^([\w-]+):\s*(.*(?:\n[ \t].*)*)', text, re.M))
-
-def unpack(archive:str|Path, # a wheel, zip, (compressed) tar, npm `.tgz` or Debian `.deb`
-           ws:str|Path|None=None, # workspace whose `cache/unpacked` receives it
-          ) -> tuple[Path, Counter]:
-    "Unpack `archive` safely into the workspace cache (once) and return its folder and the skipped members."
-    archive = Path(archive)
-    if not archive.is_file(): raise CodeSearchError(f'{archive}: no such archive')
-    h = hashlib.sha256()
-    with open(archive, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    stem = re.sub(r'(\.tar)?\.[A-Za-z0-9]+$', '', archive.name)
-    dest = ws_dir('cache', ws)/'unpacked'/f'{stem}-{h.hexdigest()[:12]}'
-    if (dest/'.skips.json').exists(): return dest, Counter(json.loads((dest/'.skips.json').read_text()))
-    tmp = dest.with_name(dest.name + f'.tmp{os.getpid()}')
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    skips, name = Counter(), archive.name.lower()
-    try:
-        if name.endswith(('.whl', '.zip', '.jar')): _unzip(archive, tmp, skips)
-        elif name.endswith('.deb'): _undeb(archive, tmp, skips)
-        elif is_archive(name):
-            with tarfile.open(archive, 'r:*') as tf: _untar(tf, tmp, skips)
-        else: raise CodeSearchError(f'{archive}: unknown archive type; use one of {", ".join(ARCHIVE_EXTS)}')
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise CodeSearchError(f'{archive}: cannot unpack ({type(e).__name__}: {e}); re-download it') from None
-    except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
-    (tmp/'.skips.json').write_text(json.dumps(skips))
-    try: os.replace(tmp, dest)
-    except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked it first
-    return dest, skips
-
-# %% ../nbs/01_corpus.ipynb #00000017
-def resolve_sources(specs:list, # folders, git urls, archives or single files
-                    ws:str|Path|None=None, # workspace for clones and unpacked archives
-                   ) -> tuple[list[Source], Counter]:
-    "`Source`s for each spec, and a Counter of archive members skipped while unpacking."
-    out, skips = [], Counter()
-    for spec in specs:
-        if isinstance(spec, Source): out.append(spec); continue
-        spec = str(spec)
-        if is_git_url(spec): out.append(git_source(spec, ws)); continue
-        p = Path(spec).expanduser().absolute()
-        if not p.exists() and not p.is_symlink(): raise CodeSearchError(f'{spec}: no such file, folder or git url')
-        if p.is_file() and is_archive(p):
-            d, sk = unpack(p, ws); skips += sk
-            kids = [k for k in d.iterdir() if not k.name.startswith('.')]
-            root = kids[0] if len(kids) == 1 and kids[0].is_dir() and not p.name.endswith(('.whl', '.deb')) else d
-            out.append(Source(str(root), re.sub(r'(\.tar)?\.[A-Za-z0-9]+$', '', p.name), origin=str(p)))
-        elif p.is_file():
-            if lang_of(p) is None: raise CodeSearchError(f'{spec}: not a source file of {", ".join(LANGS)} nor an archive')
-            out.append(Source(str(p.parent), p.parent.name, include=[p.name], origin=str(p)))
-        elif p.is_dir() and _git(['rev-parse', '--show-toplevel'], cwd=p) is not None and _git(['check-ignore', '-q', '.'], cwd=p) is None:
-            out.append(git_source(str(p), ws))  # inside a git work tree, and not a folder git ignores
-        elif p.is_dir(): out.append(Source(str(p), p.name, origin=str(p)))
-        else: raise CodeSearchError(f'{spec}: not a folder, archive or source file')
-    return out, skips
-
-# %% ../nbs/01_corpus.ipynb #0000001a
-PIP_PINS = [('django/django', 'Django', '4.2.16', '4.2.16'), ('sympy/sympy', 'sympy', '1.13.3', 'sympy-1.13.3'),
-            ('pandas-dev/pandas', 'pandas', '2.2.3', 'v2.2.3')]  # (GitHub repository, distribution, version, git tag)
-NPM_PINS = [('mrdoob/three.js', 'three', '0.178.0'), ('webpack/webpack', 'webpack', '5.97.1'), ('eslint/eslint', 'eslint', '9.17.0'),
-            ('lodash/lodash', 'lodash', '4.17.21'), ('expressjs/express', 'express', '4.21.2'), ('caolan/async', 'async', '3.2.6')]
-APT_PINS = {'go': 'golang-1.19-src=1.19.8-2', 'java': 'openjdk-17-source=17.0.19+10-1~deb12u2',
-            'php': 'php-laravel-framework=8.83.26+dfsg-2', 'ruby': 'ruby-rails=2:6.1.7.10+dfsg-1~deb12u2'}
-REFERENCE_COUNTS = dict(stdlib=6400, python=14100, go=13500, java=71700, javascript=13300, php=11400, ruby=7800)
-JAVA_NOTICE = ('java recipe: the OpenJDK 17 class library sources (openjdk-17-source, src.zip) are licensed under '
-               'GPL-2.0 with the Classpath Exception (https://openjdk.org/legal/gplv2+ce.html); keep that licence with any corpus you share.')
-
-def _run_tool(cmd:list, cwd:Path, what:str, timeout=1800) -> str:
-    Path(cwd).mkdir(parents=True, exist_ok=True)
-    try: r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired: raise CodeSearchError(f'{what}: `{" ".join(cmd[:3])} …` timed out; check the network') from None
-    except FileNotFoundError: raise CodeSearchError(f'{what}: `{cmd[0]}` is missing; install it') from None
-    if r.returncode:
-        last = next((l for l in reversed((r.stderr or r.stdout).strip().splitlines()) if l.strip()), 'no output')
-        raise CodeSearchError(f'{what}: `{" ".join(map(str, cmd))}` failed ({last.strip()}); check the network or the package index')
-    return r.stdout
-
-def need_tool(tool:str, # executable the recipe runs
-              package:str, # what to install to get it
-              recipe:str, # the recipe that needs it
-             ) -> str:
-    "The path of `tool`, or a `CodeSearchError` saying which package to install."
-    p = shutil.which(tool)
-    if not p: raise CodeSearchError(f'recipe {recipe!r} needs `{tool}`: install {package}')
-    return p
-
-# %% ../nbs/01_corpus.ipynb #0000001d
-def _deb_file(dest:Path, name:str, version:str|None) -> Path|None:
-    fs = sorted(dest.glob(f'{name}_*.deb'))
-    if version: fs = [f for f in fs if f.name.split('_')[1].replace('%3a', ':') == version]
-    return fs[-1] if fs else None
-
-def apt_download(pins:list, # `name=version` (or bare `name`) Debian packages
-                 dest:str|Path, # folder receiving the .deb files (reused when already there)
-                 recipe:str='', # recipe name for messages
-                ) -> list[Path]:
-    "Download pinned Debian packages with `apt-get download` (once) and return the .deb files."
-    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True); out = []
-    for pin in pins:
-        name, _, ver = pin.partition('=')
-        f = _deb_file(dest, name, ver or None)
-        if f is None:
-            need_tool('apt-get', 'a Debian/Ubuntu system with apt (apt-get)', recipe)
-            try: _run_tool(['apt-get', 'download', pin], dest, f'recipe {recipe!r}')
-            except CodeSearchError:
-                if not ver: raise
-                print(f'warning: {pin} is no longer on the Debian mirror; using the current {name} (counts may differ)')
-                _run_tool(['apt-get', 'download', name], dest, f'recipe {recipe!r}')
-            f = _deb_file(dest, name, ver or None) or _deb_file(dest, name, None)
-        out.append(f)
-    return out
-
-def debs_of_source(deb:str|Path) -> list[str]:
-    "The `name=version` pins a meta-package depends on at its own exact version (its sibling packages)."
-    dep = deb_control(deb).get('Depends', '')
-    return [f'{n}={v}' for n, v in re.findall(r'([\w.+-]+)\s*\(=\s*([^)\s]+)\)', dep)]
-
-def _debian_sources(recipe, pin, repo, ws, sub=None, url_base='', sha='', prefix=''):
-    dest = ws_dir('cache', ws)/'downloads'/recipe
-    debs = apt_download([pin], dest, recipe)
-    if recipe in ('php', 'ruby'): debs += apt_download(debs_of_source(debs[0]), dest, recipe)
-    out = []
-    for deb in debs:
-        d, _ = unpack(deb, ws)
-        root = next((d/s for s in ([sub] if isinstance(sub, str) else sub or []) if (d/s).is_dir()), d)
-        c = deb_control(deb)
-        if not any(lang_of(p) for p in root.rglob('*') if p.suffix): continue
-        out.append(Source(str(root), repo, sha or c['Version'], url_base, prefix, version=f"{c['Package']} {c['Version']}",
-                          origin=deb.name))
-    return out
-
-# %% ../nbs/01_corpus.ipynb #0000001e
-def _stdlib_sources(ws=None):
-    root = sysconfig.get_paths()['stdlib']
-    cpy = platform.python_implementation() == 'CPython'
-    return [Source(root, 'python/cpython', f'v{platform.python_version()}', 'https://github.com/python/cpython' if cpy else '', 'Lib/',
-                   exclude=['site-packages', 'dist-packages', 'test', 'lib-dynload'], version=platform.python_version(),
-                   origin=root, license='PSF-2.0')]
-
-def _python_sources(ws=None):
-    dest = ws_dir('cache', ws)/'downloads'/'python'; dest.mkdir(parents=True, exist_ok=True)
-    out = []
-    for repo, dist, ver, tag in PIP_PINS:
-        norm = lambda s: re.sub(r'[-_.]+', '_', s).lower()
-        have = [f for f in dest.glob('*.whl') if norm(f.name.split('-')[0]) == norm(dist) and f.name.split('-')[1] == ver]
-        if not have:
-            _run_tool([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--python-version', '3.11',
-                       '--implementation', 'cp', '--platform', 'manylinux2014_x86_64', '-d', str(dest), f'{dist}=={ver}'], dest, "recipe 'python'")
-            have = [f for f in dest.glob('*.whl') if norm(f.name.split('-')[0]) == norm(dist) and f.name.split('-')[1] == ver]
-        d, _ = unpack(have[0], ws)
-        out.append(Source(str(d), repo, tag, f'https://github.com/{repo}', version=f'{dist} {ver}', origin=have[0].name))
-    return out
-
-def _javascript_sources(ws=None):
-    dest = ws_dir('cache', ws)/'downloads'/'javascript'; dest.mkdir(parents=True, exist_ok=True)
-    missing = [f'{n}@{v}' for _, n, v in NPM_PINS if not (dest/f'{n}-{v}.tgz').exists()]
-    if missing:
-        need_tool('npm', 'Node.js and npm (apt-get install npm)', 'javascript')
-        _run_tool(['npm', 'pack', '--silent', *missing], dest, "recipe 'javascript'")
-    out = []
-    for repo, n, v in NPM_PINS:
-        d, _ = unpack(dest/f'{n}-{v}.tgz', ws)
-        out.append(Source(str(d/'package' if (d/'package').is_dir() else d), repo, f'{n}@{v}', version=f'{n} {v}', origin=f'{n}-{v}.tgz', license='see package.json'))
-    return out
-
-def _go_sources(ws=None):
-    return _debian_sources('go', APT_PINS['go'], 'golang/go', ws, 'usr/share/go-1.19', 'https://github.com/golang/go', 'go1.19.8')
-
-def _java_sources(ws=None):
-    print(JAVA_NOTICE)
-    dest = ws_dir('cache', ws)/'downloads'/'java'
-    deb = apt_download([APT_PINS['java']], dest, 'java')[0]
-    d, _ = unpack(deb, ws)
-    z = next(d.rglob('src.zip'), None)
-    if z is None: raise CodeSearchError(f'{deb}: no src.zip inside; re-download it')
-    s, _ = unpack(z, ws)
-    return [Source(str(s), 'openjdk/jdk17u', deb_control(deb)['Version'], version=f"openjdk-17-source {deb_control(deb)['Version']}",
-                   origin=deb.name, license='GPL-2.0 WITH Classpath-exception-2.0')]
-
-def _php_sources(ws=None):
-    return _debian_sources('php', APT_PINS['php'], 'laravel/framework', ws, 'usr/share/php')
-
-def _ruby_sources(ws=None):
-    return _debian_sources('ruby', APT_PINS['ruby'], 'rails/rails', ws, ['usr/share/rubygems-integration/all/gems', 'usr/lib/ruby/vendor_ruby'])
-
-RECIPES = dict(stdlib=_stdlib_sources, python=_python_sources, go=_go_sources, java=_java_sources,
-               javascript=_javascript_sources, php=_php_sources, ruby=_ruby_sources)
-
-def recipe_sources(recipe:str, # one of `RECIPES`
-                   ws:str|Path|None=None, # workspace whose cache receives downloads
-                  ) -> list[Source]:
-    "Fetch (once) the pinned code of `recipe` and return its `Source`s."
-    if recipe not in RECIPES: raise CodeSearchError(f'{recipe!r} is not a recipe; use one of {", ".join(RECIPES)}')
-    return RECIPES[recipe](ws)
-
-# %% ../nbs/01_corpus.ipynb #00000022
+# %% ../nbs/01_corpus.ipynb #00000007
 @dataclass
 class Filters:
     "Which CodeSearchNet filters a build applies; each can be switched off."
@@ -462,7 +74,7 @@ def drop_reason(r:dict, # a function record
     if f.no_standard_methods and is_standard_method(r): return 'standard method'
     return None
 
-# %% ../nbs/01_corpus.ipynb #00000027
+# %% ../nbs/01_corpus.ipynb #0000000c
 NUM_PERM = 128
 _IDENT = re.compile(r'^[$@]*[A-Za-z_][\w$]*[?!]?$')
 
@@ -512,7 +124,7 @@ def dedup(keys:list, # `code_key` per function, in visiting order
         else: lsh.insert(str(i), m)
     return out
 
-# %% ../nbs/01_corpus.ipynb #0000002a
+# %% ../nbs/01_corpus.ipynb #0000000f
 def group_keys(repos:list, # repository of each function
                rels:list, # path of each function's file, relative to its source root
                depth:int, # 0: the repository; d: the repository plus the first d path parts
@@ -544,7 +156,7 @@ def assign_partitions(sizes:dict, # split unit -> number of functions
         out[k] = ('train', 'valid', 'test')[min(int(np.searchsorted(cuts, mid, side='right')), 2)]
     return out
 
-# %% ../nbs/01_corpus.ipynb #0000002d
+# %% ../nbs/01_corpus.ipynb #00000012
 def _schema():
     t = lambda f: pa.list_(pa.string()) if f.endswith('_tokens') else pa.int64() if f.endswith('_line') else pa.string()
     return pa.schema([(f, t(f)) for f in FIELDS] + [('_rel', pa.string()), ('_key', pa.string()), ('_ids', pa.string()), ('_sig', pa.binary())])
@@ -618,7 +230,7 @@ def _extract_shard(spec, out, done):
     tmp = done.with_suffix(f'.{os.getpid()}.tmp'); tmp.write_text(json.dumps(res)); os.replace(tmp, done)
     return {**res, 'reused': False}
 
-# %% ../nbs/01_corpus.ipynb #00000031
+# %% ../nbs/01_corpus.ipynb #00000016
 def run_shards(specs:list, # shard specs from `make_shards`
                out_dir:str|Path, # folder of saved shards
                workers:int=1, # local processes; 1 runs in this process
@@ -648,7 +260,7 @@ def run_shards(specs:list, # shard specs from `make_shards`
         for s in bar(todo, len(todo)): res[s['id']] = fn(s, str(out_dir))
     return [res[s['id']] for s in specs]
 
-# %% ../nbs/01_corpus.ipynb #00000033
+# %% ../nbs/01_corpus.ipynb #00000018
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
 SAMPLE_NAME = 'stdlib-sample'  # the small test corpus (see `sample_corpus`)
 
@@ -751,7 +363,7 @@ def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sourc
     if not quiet: print(format_summary(meta))
     return cdir
 
-# %% ../nbs/01_corpus.ipynb #00000035
+# %% ../nbs/01_corpus.ipynb #0000001a
 def counts_table(meta:dict) -> pd.DataFrame:
     "Per language: files, MB, functions extracted, kept per partition and in total (from a corpus's `meta.json`)."
     rows = []
@@ -811,7 +423,7 @@ def corpus_info(name:str='stdlib', # corpus name
     print(format_summary(meta))
     return counts_table(meta)
 
-# %% ../nbs/01_corpus.ipynb #00000037
+# %% ../nbs/01_corpus.ipynb #0000001c
 def load_corpus(name:str, # corpus name
                 partition:str|list|None=None, # 'train', 'valid', 'test' (or a list); None: all
                 lang:str|list|None=None, # language(s); None: all
@@ -830,7 +442,7 @@ def load_corpus(name:str, # corpus name
     for c in ('code_tokens', 'docstring_tokens'): df[c] = [list(x) for x in df[c]]
     return df[FIELDS]
 
-# %% ../nbs/01_corpus.ipynb #00000039
+# %% ../nbs/01_corpus.ipynb #0000001e
 def corpus_build(name:str=None, # corpus name (default: the recipe's, else the first source's folder name)
                  recipe:str=None, # one of: stdlib, python, go, java, javascript, php, ruby
                  source:list=None, # folders, git repositories (paths or urls) or archives (.whl, .tar.gz, .zip, .tgz, .deb)
@@ -862,7 +474,7 @@ def corpus_build(name:str=None, # corpus name (default: the recipe's, else the f
     return build_corpus(sources, name, f, workers, scheduler, ws, seed, (1 - valid - test, valid, test), max_bytes, shard_mb,
                         recipe, skips, progress=not quiet, quiet=quiet)
 
-# %% ../nbs/01_corpus.ipynb #00000043
+# %% ../nbs/01_corpus.ipynb #00000028
 CSN_FIELDS = ['repo', 'path', 'func_name', 'original_string', 'language', 'code', 'code_tokens', 'docstring',
               'docstring_tokens', 'sha', 'partition', 'url']
 
@@ -914,7 +526,7 @@ def read_jsonl_gz(paths:str|Path|list, # files, or folders searched for `*.jsonl
     df['start_line'], df['end_line'] = df.start_line.astype('int64'), df.end_line.astype('int64')
     return df[FIELDS]
 
-# %% ../nbs/01_corpus.ipynb #00000047
+# %% ../nbs/01_corpus.ipynb #0000002c
 SAMPLE_PACKAGES = ['json', 'csv', 'email', 'http', 'logging', 'argparse', 'urllib', 'textwrap', 'string', 'shlex',
                    'difflib', 'pathlib', 'calendar', 'statistics', 'fractions', 'configparser', 'ftplib', 'gzip', 'zipfile']
 

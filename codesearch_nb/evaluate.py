@@ -11,55 +11,15 @@ from pathlib import Path
 from collections import defaultdict
 import numpy as np
 import pandas as pd
-from .train import chunk_index, chunk_ranks
+from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_ranks, full_ranks, language_chunks, macro, ndcg, coverage
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, minilm_path, l2norm, write_json
 
 # %% auto #0
-__all__ = ['ANNOTATION_COLUMNS', 'BASELINES', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'ranks_of', 'mrr',
-           'recall_at', 'rank_metrics', 'full_ranks', 'read_relevances', 'shared_data_dir', 'read_predictions', 'ndcg',
-           'coverage', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer',
-           'BM25Scorer', 'minilm_scorer', 'get_scorer', 'csn_pairs', 'eval_pairs', 'eval_cosqa', 'eval_ndcg',
-           'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report', 'log_wandb',
-           'evaluate', 'leaderboard', 'benchmark_download']
-
-# %% ../nbs/06_evaluate.ipynb #00000006
-def ranks_of(scores:np.ndarray, # (n_queries, n_candidates) similarity, higher is better
-             gold, # (n_queries,) column of each query's correct candidate
-            ) -> np.ndarray:
-    "1-based rank of each query's correct candidate; ties count against the model."
-    s = np.asarray(scores)
-    gold = np.asarray(gold, dtype=np.int64)
-    g = s[np.arange(len(s)), gold]
-    r = np.count_nonzero(s >= g[:, None], axis=1)
-    nan = np.isnan(g)
-    if nan.any(): r[nan] = s.shape[1]
-    return r
-
-# %% ../nbs/06_evaluate.ipynb #0000000a
-def mrr(ranks) -> float:
-    "Mean reciprocal rank of 1-based `ranks`."
-    r = np.asarray(ranks, dtype=np.float64).ravel()
-    return float(np.mean(1.0 / r)) if len(r) else float('nan')
-
-def recall_at(ranks, k:int) -> float:
-    "Share of queries whose correct candidate is in the top `k`."
-    r = np.asarray(ranks).ravel()
-    return float(np.mean(r <= k)) if len(r) else float('nan')
-
-def rank_metrics(ranks, ks=(1, 5, 10)) -> dict:
-    "MRR, recall@k for each k in `ks`, and the number of queries."
-    return {'mrr': mrr(ranks), **{f'recall@{k}': recall_at(ranks, k) for k in ks}, 'n_queries': int(np.size(ranks))}
-
-# %% ../nbs/06_evaluate.ipynb #00000014
-def full_ranks(q:np.ndarray, # (n_queries, d) query embeddings
-               c:np.ndarray, # (n_codes, d) code embeddings
-               gold=None, # (n_queries,) index of each query's function in `c`; default: the diagonal
-               block:int=2048, # queries per matrix product
-              ) -> np.ndarray:
-    "Rank of each query's function among all of `c`."
-    q, c = np.asarray(q, dtype=np.float32), np.asarray(c, dtype=np.float32)
-    gold = np.arange(len(q)) if gold is None else np.asarray(gold, dtype=np.int64)
-    return np.concatenate([ranks_of(q[s:s + block] @ c.T, gold[s:s + block]) for s in range(0, len(q), block)]) if len(q) else np.zeros(0, np.int64)
+__all__ = ['ANNOTATION_COLUMNS', 'BASELINES', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
+           'shared_data_dir', 'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'Scorer', 'FnScorer',
+           'texts_key', 'DenseScorer', 'BM25Scorer', 'minilm_scorer', 'get_scorer', 'csn_pairs', 'eval_pairs',
+           'eval_cosqa', 'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables',
+           'write_report', 'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06_evaluate.ipynb #00000017
 ANNOTATION_COLUMNS = ('Language', 'Query', 'GitHubUrl', 'Relevance')
@@ -104,35 +64,7 @@ def read_predictions(src, # a CSV path or a DataFrame with columns language, que
         if len(pred[lang][q]) < max_per_query: pred[lang][q].append(url)
     return pred
 
-# %% ../nbs/06_evaluate.ipynb #0000001d
-def ndcg(predictions:dict, # query → ranked URLs (one language)
-         relevances:dict, # query → url → relevance (one language)
-         within:bool=True, # only annotated URLs take positions ("Within"); else every URL does ("All")
-        ) -> float:
-    "Mean NDCG over the annotated queries that have a positive judgement."
-    tot, n = 0.0, 0
-    for q, judged in relevances.items():
-        ideal = sorted(judged.values(), reverse=True)
-        idcg = sum((2**r - 1) / np.log2(i + 1) for i, r in enumerate(ideal, 1))
-        if idcg == 0: continue
-        dcg, pos = 0.0, 1
-        for url in predictions.get(q, ()):
-            if url in judged:
-                dcg += (2**judged[url] - 1) / np.log2(pos + 1); pos += 1
-            elif not within: pos += 1
-        tot += dcg / idcg; n += 1
-    return tot / n if n else float('nan')
-
-# %% ../nbs/06_evaluate.ipynb #0000001e
-def coverage(predictions:dict, # query → ranked URLs (one language)
-             relevances:dict, # query → url → relevance (one language)
-             positive:bool=False, # count only judgements with relevance > 0
-            ) -> float:
-    "Share of the judged URLs that appear in the predictions of their query."
-    judged = [(q, u) for q, d in relevances.items() for u, r in d.items() if r > 0 or not positive]
-    hit = sum(u in set(predictions.get(q, ())) for q, u in judged)
-    return hit / len(judged) if judged else float('nan')
-
+# %% ../nbs/06_evaluate.ipynb #de720feb
 def ndcg_table(relevances:dict, # from `read_relevances`
                predictions:dict, # from `read_predictions`
               ) -> pd.DataFrame:
@@ -338,10 +270,6 @@ def csn_pairs(df:pd.DataFrame, # corpus rows (one partition)
     from codesearch_nb.data import make_pairs
     return make_pairs(df, name_prob=0.0, code_doc='none')
 
-def _macro(per, key): 
-    v = [d[key] for d in per.values() if not np.isnan(d[key])]
-    return float(np.mean(v)) if v else float('nan')
-
 def eval_pairs(scorer, # a `Scorer` (see `get_scorer`)
                pairs:pd.DataFrame, # columns query, code, language
                chunk:int=1000, # functions per chunk
@@ -350,17 +278,17 @@ def eval_pairs(scorer, # a `Scorer` (see `get_scorer`)
               ) -> dict:
     "CodeSearchNet-protocol and all-candidates metrics of `pairs`, per language and macro-averaged."
     per, ranks = {}, {}
-    for lang, g in pairs.groupby('language', sort=True):
-        q, c, langs = g['query'].tolist(), g['code'].tolist(), g['language'].tolist()
-        idx = chunk_index(len(g), chunk, seed)
-        r = _chunked_ranks(scorer, q, c, idx, langs).ravel()
-        rf = _all_ranks(scorer, q, c, np.arange(len(g)), langs)
+    q, c, l = pairs['query'].tolist(), pairs['code'].tolist(), pairs['language'].tolist()
+    for lang, (rows, idx) in language_chunks(l, chunk, seed).items():
+        lq, lc, ll = [q[i] for i in rows], [c[i] for i in rows], [l[i] for i in rows]
+        r = _chunked_ranks(scorer, lq, lc, idx, ll).ravel()
+        rf = _all_ranks(scorer, lq, lc, np.arange(len(rows)), ll)
         m, mf = rank_metrics(r, ks), rank_metrics(rf, ks)
         per[lang] = {**m, 'mrr_full': mf['mrr'], **{f'recall_full@{k}': mf[f'recall@{k}'] for k in ks},
-                     'n_pairs': len(g), 'chunk': int(idx.shape[1]) if idx.size else 0, 'n_chunks': int(idx.shape[0])}
+                     'n_pairs': len(rows), 'chunk': int(idx.shape[1]) if idx.size else 0, 'n_chunks': int(idx.shape[0])}
         ranks[lang] = r
     keys = ['mrr', *[f'recall@{k}' for k in ks], 'mrr_full', *[f'recall_full@{k}' for k in ks]]
-    return {**{k: _macro(per, k) for k in keys}, 'n_queries': int(sum(d['n_queries'] for d in per.values())),
+    return {**{k: macro(per, k) for k in keys}, 'n_queries': int(sum(d['n_queries'] for d in per.values())),
             'per_language': per, 'ranks': ranks}
 
 # %% ../nbs/06_evaluate.ipynb #00000041
@@ -400,7 +328,7 @@ def eval_ndcg(scorer, # a `Scorer` (see `get_scorer`)
     tab = ndcg_table(rel, read_predictions(pd.DataFrame(rows, columns=['language', 'query', 'url', 'rank'])))
     if (tab.coverage == 0).all(): print(f'warning: none of the {sum(len(u) for l in tab.index for u in rel[l].values())} judged functions is in the corpus, so NDCG is 0; build a corpus from the judged GitHub repositories (CodeSearchNet) to measure it')
     per = {l: {k: float(v) for k, v in r.items()} for l, r in tab.iterrows()}
-    return {**{k: _macro(per, k) for k in tab.columns}, 'n_queries': int(sum(len(rel[l]) for l in per)), 'per_language': per}
+    return {**{k: macro(per, k) for k in tab.columns}, 'n_queries': int(sum(len(rel[l]) for l in per)), 'per_language': per}
 
 # %% ../nbs/06_evaluate.ipynb #00000048
 BENCHMARK_DIRS = {'cosqa': 'cosqa', 'ndcg': 'codesearchnet', 'codesearchnet': 'codesearchnet'}

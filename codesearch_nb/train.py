@@ -19,49 +19,16 @@ from fastai.callback.training import GradientClip
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import set_seed
-from .core import (CodeSearchError, ws_dir, check_run_id, new_run_id, offline_env, git_sha, package_versions, write_json)
+from .core import (CodeSearchError, check_run_id, new_run_id, offline_env, git_sha, package_versions, write_json)
+from .runs import run_dir, new_run, read_config, read_metrics, run_status, tracked, wandb_start, list_runs
 from .tokens import BPETokenizer, HFTokenizer, load_tokenizer
+from .metrics import chunk_index, chunk_ranks, language_chunks
 from .data import pair_dls, short_name, code_idf
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'chunk_index', 'chunk_ranks', 'mrr_chunks', 'run_config', 'wandb_start', 'run_dir',
-           'corpus_names', 'evaluate_pairs', 'build_learner', 'wise_interpolate', 'train', 'load_encoder', 'list_runs',
-           'runs', 'quickstart_run']
-
-# %% ../nbs/05_train.ipynb #0000000b
-def chunk_index(n:int, # number of (query, function) pairs
-                chunk:int=1000, # pairs per chunk
-                seed:int=0, # seed of the shuffle
-               ) -> np.ndarray:
-    "(n_chunks, chunk) positions of the shuffled pairs; the incomplete last chunk is dropped."
-    if n < 2: return np.zeros((0, max(n, 1)), dtype=np.int64)
-    size = min(chunk, n)
-    perm = np.random.default_rng(seed).permutation(n)
-    k = n // size
-    return perm[:k * size].reshape(k, size)
-
-# %% ../nbs/05_train.ipynb #0000000e
-def chunk_ranks(q:np.ndarray, # (n, d) query embeddings, row i pairs with `c[i]`
-                c:np.ndarray, # (n, d) code embeddings
-                idx:np.ndarray, # (n_chunks, chunk) positions from `chunk_index`
-               ) -> np.ndarray:
-    "(n_chunks, chunk) rank of each pair's function among the functions of its chunk."
-    q, c = np.asarray(q, dtype=np.float32), np.asarray(c, dtype=np.float32)
-    out = np.empty(idx.shape, dtype=np.int64)
-    for j, ii in enumerate(idx):
-        s = q[ii] @ c[ii].T
-        out[j] = np.count_nonzero(s >= s.diagonal()[:, None], axis=1)
-    return out
-def mrr_chunks(q:np.ndarray, # (n, dim) query vectors; row i is answered by code row i
-               c:np.ndarray, # (n, dim) code vectors
-               chunk:int=1000, # candidates per query
-               seed:int=0, # seed of the shuffle into chunks
-              ) -> float:
-    "Mean reciprocal rank under the CodeSearchNet protocol (see `chunk_index`)."
-    if np.shape(q) != np.shape(c): raise CodeSearchError(f'mrr_chunks: {len(q)} queries vs {len(c)} codes; they must pair up row by row')
-    idx = chunk_index(len(q), chunk, seed)
-    return float(np.mean(1.0 / chunk_ranks(q, c, idx))) if idx.size else float('nan')
+__all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'run_config', 'check_hyper', 'corpus_names', 'evaluate_pairs', 'build_learner',
+           'wise_interpolate', 'train', 'load_encoder', 'quickstart_run']
 
 # %% ../nbs/05_train.ipynb #a812ee08
 DEFAULTS = dict(
@@ -90,7 +57,29 @@ def run_config(model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
     bad = sorted(set(hyper) - known)
     if bad: raise CodeSearchError(f'unknown hyper-parameter(s) {bad}; known: {", ".join(sorted(known))}')
     cfg.update({k: v for k, v in hyper.items() if v is not None})
-    return dict(model=model, **cfg)
+    return check_hyper(dict(model=model, **cfg))
+
+# %% ../nbs/05_train.ipynb #55589a83
+_COUNTS = ('epochs', 'bs', 'vocab_size', 'code_len', 'query_len', 'dim', 'chunk', 'layers', 'heads', 'kernel')
+_SHARES = ('dropout', 'name_prob', 'doc_prob', 'web_prob', 'wise')
+
+def check_hyper(cfg:dict) -> dict:
+    "`cfg` when every value is in range, else a one-line `CodeSearchError` naming the first bad one."
+    def bad(k, want): raise CodeSearchError(f'{k}={cfg[k]!r}: {want}')
+    for k in _COUNTS:
+        v = cfg.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): bad(k, 'use a whole number of at least 1')
+    if cfg.get('bs') == 1: bad('bs', 'use at least 2 (the other functions of a batch are the negatives)')
+    for k in ('lr', 'scale'):
+        v = cfg.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0): bad(k, 'use a positive number')
+    for k in ('wd', 'clip', 'patience'):
+        v = cfg.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0): bad(k, 'use a number of at least 0')
+    for k in _SHARES:
+        v = cfg.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1): bad(k, 'use a share between 0 and 1')
+    return cfg
 
 # %% ../nbs/05_train.ipynb #00000010
 def _safe_init_args():
@@ -104,29 +93,8 @@ def _safe_init_args():
     init_args._safe = True
     fw.init_args = init_args
 
-def wandb_start(run_id:str, cfg:dict, ws=None):
-    "Start (or resume) the W&B run `run_id` with config `cfg`; None when W&B is disabled or unavailable."
-    if not cfg.get('wandb', True) or os.environ.get('WANDB_MODE') == 'disabled': return None
-    try:
-        import wandb
-        if wandb.run is not None: wandb.finish()
-        return wandb.init(project=cfg.get('wandb_project', 'codesearch_nb'), id=run_id, name=run_id, config=cfg, resume='allow',
-                          dir=str(ws_dir('wandb', ws)), settings=wandb.Settings(init_timeout=60, silent=True, console='off'))
-    except Exception as e:
-        print(f'W&B not started ({type(e).__name__}: {str(e)[:120]}); the run directory is still written')
-        return None
 
 # %% ../nbs/05_train.ipynb #00000012
-def run_dir(run_id:str, # a run id
-            ws=None, # workspace
-            must_exist:bool=True, # raise if the run is missing
-           ) -> Path:
-    "The folder of run `run_id`."
-    p = ws_dir('runs', ws)/check_run_id(run_id)
-    if must_exist and not (p/'config.json').exists():
-        raise CodeSearchError(f'run {run_id!r} not found in {p.parent}; list runs with `codesearch runs`')
-    return p
-
 def corpus_names(corpus:str) -> list[str]:
     "The corpus names of `corpus` ('python,stdlib' trains on both)."
     names = [n.strip() for n in str(corpus).split(',') if n.strip()]
@@ -137,8 +105,6 @@ def _corpus_info(corpus:str, ws=None) -> dict:
     "Name(s) and content hash(es) of `corpus` (from meta.json)."
     from codesearch_nb.corpus import corpus_meta
     return dict(corpus=corpus, corpus_hash=','.join(str(corpus_meta(n, ws).get('content_hash')) for n in corpus_names(corpus)))
-
-    return str(o)
 
 # %% ../nbs/05_train.ipynb #00000015
 def evaluate_pairs(enc:Encoder, # an encoder
@@ -152,8 +118,7 @@ def evaluate_pairs(enc:Encoder, # an encoder
     qv = enc.encode_queries(list(df.docstring_summary))
     cv = enc.encode_code(list(df.code), list(df.language))
     ranks = np.zeros(len(df), dtype=np.int64); metrics = {}
-    for lang, rows in df.groupby('language').indices.items():
-        ci = chunk_index(len(rows), chunk, seed)
+    for lang, (rows, ci) in language_chunks(df.language.tolist(), chunk, seed).items():
         if not ci.size: continue
         r = chunk_ranks(qv[rows], cv[rows], ci)
         ranks[rows[ci.ravel()]] = r.ravel()   # pairs of a dropped incomplete chunk keep rank 0
@@ -232,47 +197,17 @@ def wise_interpolate(model:torch.nn.Module, # the fine-tuned model, changed in p
             if k in init and v.is_floating_point(): v.copy_(init[k].to(v.device, v.dtype).lerp(v, alpha))
     return model
 
-# %% ../nbs/05_train.ipynb #0000001a
-def train(corpus:str='stdlib', # name of a built corpus in the workspace
-          model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
-          epochs:int|None=None, # passes over the training pairs (default: per model, see DEFAULTS)
-          bs:int|None=None, # batch size = in-batch negatives + 1
-          lr:float|None=None, # peak learning rate of the one-cycle schedule
-          ws:str|None=None, # workspace folder
-          seed:int=0, # seed of every random choice
-          resume:str|None=None, # run id to continue from its checkpoint
-          run_id:str|None=None, # run id to use (default: a fresh one)
-          **hyper, # any other key of DEFAULTS, e.g. loss='infonce', code_doc='rest', vocab_size=5000
-         ) -> str:
-    "Train a code search model on `corpus`; write runs/<run_id>/ and return the run id."
-    offline_env(ws)
-    if resume:
-        old = json.loads((run_dir(resume, ws)/'config.json').read_text())
-        cfg = {**old, **{k: v for k, v in dict(epochs=epochs, bs=bs, lr=lr, **hyper).items() if v is not None}}
-        run_id, corpus, model, seed = resume, old['corpus'], old['model'], old['seed']
-    else:
-        cfg = run_config(model, epochs=epochs, bs=bs, lr=lr, **hyper)
-        run_id = check_run_id(run_id) if run_id else new_run_id(model)
-    rd = run_dir(run_id, ws, must_exist=False)
-    cfg.update(run_id=run_id, seed=seed, **_corpus_info(corpus, ws), git_sha=git_sha(Path(__file__).parent if '__file__' in globals() else '.'),
-               packages=package_versions(), device='cuda' if torch.cuda.is_available() else 'cpu')
-    if cfg.get('threads'): torch.set_num_threads(int(cfg['threads']))
-    set_seed(seed, reproducible=True)
-    trn, val = _load_data(cfg, ws)
-    learn = build_learner(cfg, trn, val, tok=load_tokenizer(rd/'tokenizer') if resume else None, path=rd)
-    init = {k: v.detach().cpu().clone() for k, v in learn.model.state_dict().items()} if _wise_share(cfg.get('wise', 1.0)) != 1 else None
-    rd.mkdir(parents=True, exist_ok=True)
-    learn.tok.save(rd/'tokenizer')
-    cfg.update(vocab_size=learn.tok.vocab_size, n_train=len(learn.dls.train.dataset), n_valid=len(learn.dls.valid.dataset),
-               n_params=sum(p.numel() for p in learn.model.parameters()), created=cfg.get('created') or time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
-    write_json(rd/'config.json', cfg)
+# %% ../nbs/05_train.ipynb #d77da978
+def _fit(learn, cfg, rd, resume, init, val, seed) -> dict:
+    "Fit `learn` as `cfg` says, save the best weights, score them on `val` and write metrics and predictions."
+    run_id = cfg['run_id']
     save = SaveModelCallback(monitor='batch_mrr', comp=np.greater, fname='checkpoint', with_opt=True)
     if resume:
         learn.load('checkpoint', with_opt=True)
-        save.best = json.loads((rd/'metrics.json').read_text()).get('best_batch_mrr', -np.inf)
+        save.best = read_metrics(run_id, rd.parent.parent).get('best_batch_mrr', -np.inf)
     timer = _Timer()
     cbs = [GradientClip(cfg['clip']), save, EarlyStoppingCallback(monitor='batch_mrr', comp=np.greater, patience=cfg['patience']), timer]
-    wrun = wandb_start(run_id, cfg, ws)
+    wrun = wandb_start(run_id, cfg, rd.parent.parent)
     if wrun is not None:
         _safe_init_args()
         from fastai.callback.wandb import WandbCallback
@@ -286,20 +221,16 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     if init is not None: wise_interpolate(learn.model, init, cfg['wise'])
     hist = [dict(zip(learn.recorder.metric_names[1:-1], map(_jsonable_float, l))) for l in learn.recorder.values]
     torch.save(learn.model.state_dict(), rd/'model.pt')
-    enc = Encoder(run_id, learn.model, learn.tok)
     t1 = time.time()
-    metrics, preds = evaluate_pairs(enc, val, cfg['chunk'], seed)
-    old_m = json.loads((rd/'metrics.json').read_text()) if resume and (rd/'metrics.json').exists() else {}
+    metrics, preds = evaluate_pairs(Encoder(run_id, learn.model, learn.tok), val, cfg['chunk'], seed)
+    old_m = read_metrics(run_id, rd.parent.parent) if resume else {}
     metrics.update(best_batch_mrr=float(save.best), epochs_run=len(hist) + old_m.get('epochs_run', 0), history=old_m.get('history', []) + hist,
                    train_seconds=round(train_s + old_m.get('train_seconds', 0), 2), eval_seconds=round(time.time() - t1, 2),
                    examples_per_s=round(timer.n / max(timer.t, 1e-9), 1))
     write_json(rd/'metrics.json', metrics)
     preds.to_parquet(rd/'predictions.parquet', index=False)
     if wrun is not None: _wandb_finish(wrun, metrics, rd)
-    langs = ', '.join(f'{k[10:]} {v:.3f}' for k, v in metrics.items() if k.startswith('valid_mrr_'))
-    print(f'{run_id}: valid MRR {metrics["valid_mrr"]:.3f} ({langs}; chunks of {cfg["chunk"]}), '
-          f'{metrics["epochs_run"]} epochs in {metrics["train_seconds"]:.0f} s → {rd}')
-    return run_id
+    return metrics
 
 def _jsonable_float(v):
     try: return float(v)
@@ -319,13 +250,52 @@ def _wandb_finish(wrun, metrics, rd):
         wrun.finish()
     except Exception as e: print(f'W&B logging failed ({type(e).__name__}: {str(e)[:120]}); the run directory is complete')
 
+# %% ../nbs/05_train.ipynb #0000001a
+def train(corpus:str='stdlib', # name of a built corpus in the workspace
+          model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
+          epochs:int|None=None, # passes over the training pairs (default: per model, see DEFAULTS)
+          bs:int|None=None, # batch size = in-batch negatives + 1
+          lr:float|None=None, # peak learning rate of the one-cycle schedule
+          ws:str|None=None, # workspace folder
+          seed:int=0, # seed of every random choice
+          resume:str|None=None, # run id to continue from its checkpoint
+          run_id:str|None=None, # run id to use (default: a fresh one)
+          **hyper, # any other key of DEFAULTS, e.g. loss='infonce', code_doc='rest', vocab_size=5000
+         ) -> str:
+    "Train a code search model on `corpus`; write runs/<run_id>/ and return the run id."
+    offline_env(ws)
+    if resume:
+        old = read_config(resume, ws)
+        cfg = check_hyper({**old, **{k: v for k, v in dict(epochs=epochs, bs=bs, lr=lr, **hyper).items() if v is not None}})
+        run_id, corpus, model, seed = resume, old['corpus'], old['model'], old['seed']
+    else:
+        cfg = run_config(model, epochs=epochs, bs=bs, lr=lr, **hyper)
+        run_id = check_run_id(run_id) if run_id else new_run_id(model)
+    cfg.update(run_id=run_id, seed=seed, **_corpus_info(corpus, ws), git_sha=git_sha(Path(__file__).parent if '__file__' in globals() else '.'),
+               packages=package_versions(), device='cuda' if torch.cuda.is_available() else 'cpu')
+    if cfg.get('threads'): torch.set_num_threads(int(cfg['threads']))
+    set_seed(seed, reproducible=True)
+    trn, val = _load_data(cfg, ws)
+    rd = run_dir(run_id, ws, must_exist=False)
+    learn = build_learner(cfg, trn, val, tok=load_tokenizer(rd/'tokenizer') if resume else None, path=rd)
+    init = {k: v.detach().cpu().clone() for k, v in learn.model.state_dict().items()} if _wise_share(cfg.get('wise', 1.0)) != 1 else None
+    cfg.update(vocab_size=learn.tok.vocab_size, n_train=len(learn.dls.train.dataset), n_valid=len(learn.dls.valid.dataset),
+               n_params=sum(p.numel() for p in learn.model.parameters()), created=cfg.get('created') or time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+    new_run(run_id, cfg, ws)
+    with tracked(run_id, ws):
+        learn.tok.save(rd/'tokenizer')
+        metrics = _fit(learn, cfg, rd, resume, init, val, seed)
+    langs = ', '.join(f'{k[10:]} {v:.3f}' for k, v in metrics.items() if k.startswith('valid_mrr_'))
+    print(f'{run_id}: valid MRR {metrics["valid_mrr"]:.3f} ({langs}; chunks of {cfg["chunk"]}), '
+          f'{metrics["epochs_run"]} epochs in {metrics["train_seconds"]:.0f} s → {rd}')
+    return run_id
+
 # %% ../nbs/05_train.ipynb #0000001f
 def load_encoder(run_id:str, # a run id (see `list_runs`)
                  ws=None, # workspace
                 ) -> Encoder:
     "The trained encoder of run `run_id`."
-    rd = run_dir(run_id, ws)
-    cfg = json.loads((rd/'config.json').read_text())
+    rd, cfg = run_dir(run_id, ws), read_config(run_id, ws)
     if not (rd/'model.pt').exists(): raise CodeSearchError(f'run {run_id!r} has no model.pt (unfinished?); train it again or resume it')
     tok = load_tokenizer(rd/'tokenizer')
     net = _net(cfg, tok.vocab_size, cfg['model_langs'])
@@ -333,31 +303,6 @@ def load_encoder(run_id:str, # a run id (see `list_runs`)
     missing = [k for k in missing if not k.endswith('tok_bias.weight')]   # runs saved before per-token pooling weights existed
     if missing or unexpected: raise CodeSearchError(f'run {run_id!r}: model.pt does not fit its config.json (missing {missing[:3]}, unexpected {unexpected[:3]}); train it again')
     return Encoder(run_id, net, tok)
-
-# %% ../nbs/05_train.ipynb #00000022
-def list_runs(ws=None, # workspace
-             ) -> pd.DataFrame:
-    "One row per run directory with its config and metrics, newest first."
-    rows = []
-    for p in sorted(ws_dir('runs', ws).glob('*/config.json')):
-        try: cfg = json.loads(p.read_text())
-        except ValueError: continue
-        try: met = json.loads((p.parent/'metrics.json').read_text())
-        except (OSError, ValueError): met = {}
-        rows.append(dict(run_id=p.parent.name, model=cfg.get('model'), corpus=cfg.get('corpus'), epochs=met.get('epochs_run'),
-                         bs=cfg.get('bs'), lr=cfg.get('lr'), loss=cfg.get('loss'), valid_mrr=met.get('valid_mrr'),
-                         train_seconds=met.get('train_seconds'), created=cfg.get('created'),
-                         **{k: v for k, v in met.items() if k.startswith('valid_mrr_')}))
-    cols = ['run_id', 'model', 'corpus', 'epochs', 'bs', 'lr', 'loss', 'valid_mrr', 'train_seconds', 'created']
-    df = pd.DataFrame(rows, columns=cols + sorted({k for r in rows for k in r} - set(cols)))
-    return df.sort_values('created', ascending=False, ignore_index=True)
-
-def runs(ws:str|None=None, # workspace folder
-        ) -> pd.DataFrame:
-    "Print the runs of the workspace with their metrics; return them."
-    df = list_runs(ws)
-    print(df.to_string(index=False, float_format=lambda v: f'{v:.4g}') if len(df) else f'no runs in {ws_dir("runs", ws)}; train one with `codesearch train`')
-    return df
 
 # %% ../nbs/05_train.ipynb #00000025
 def quickstart_run(corpus:str='stdlib', # corpus name
@@ -368,13 +313,13 @@ def quickstart_run(corpus:str='stdlib', # corpus name
     try: chash = _corpus_info(corpus, ws)['corpus_hash']
     except CodeSearchError: return None
     want = {k: v for k, v in run_config('nbow').items() if k not in ('wandb', 'wandb_project', 'threads')}
-    for rid in list_runs(ws).run_id:
-        rd = ws_dir('runs', ws)/rid
-        try: cfg = json.loads((rd/'config.json').read_text())
-        except (OSError, ValueError): continue
+    runs = list_runs(ws)
+    for rid in runs.run_id[runs.status == 'finished']:
+        try: cfg = read_config(rid, ws)
+        except CodeSearchError: continue
         if (cfg.get('corpus'), cfg.get('corpus_hash'), cfg.get('seed')) != (corpus, chash, seed): continue
         if any(cfg.get(k) != v for k, v in want.items()): continue
-        if (rd/'metrics.json').exists() and (rd/'model.pt').exists():
-            print(f'reusing finished run {rid} (valid MRR {json.loads((rd/"metrics.json").read_text()).get("valid_mrr", float("nan")):.3f})')
+        if (run_dir(rid, ws)/'model.pt').exists():
+            print(f'reusing finished run {rid} (valid MRR {read_metrics(rid, ws).get("valid_mrr", float("nan")):.3f})')
             return rid
     return None
