@@ -13,16 +13,16 @@ import optuna
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, offline_env, write_json
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
-from .evaluate import (Scorer, BM25Scorer, DenseScorer, get_scorer, minilm_scorer, csn_pairs, eval_pairs, eval_cosqa,
-                                    eval_ndcg, find_benchmark, shared_data_dir, HEADLINE)
+from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, minilm_scorer
+from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, find_benchmark, shared_data_dir, HEADLINE)
 
 # %% auto #0
 __all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS',
            'parse_budget', 'is_zero_shot', 'default_params', 'suggest', 'extra_callbacks', 'TrialCallback',
            'trial_scorer', 'scorer_run', 'study_storage', 'load_study', 'trials_frame', 'make_objective', 'run_study',
-           'Blend', 'chunk_scores', 'blend_mrr', 'fit_blend', 'query_latency', 'automl_leaderboard',
-           'leaderboard_markdown', 'query_ranks', 'pair_features', 'param_importance', 'diagnose', 'report_plots',
-           'automl_report', 'union_corpus', 'automl']
+           'chunk_scores', 'blend_mrr', 'fit_blend', 'query_latency', 'automl_leaderboard', 'leaderboard_markdown',
+           'query_ranks', 'pair_features', 'param_importance', 'diagnose', 'report_plots', 'automl_report',
+           'union_corpus', 'automl']
 
 # %% ../nbs/07_automl.ipynb #00000007
 _UNITS = dict(s=1, m=60, h=3600, d=86400)
@@ -366,36 +366,6 @@ def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMIL
           f'{(done.state == "fail").sum()} failed); {len(tf)} in the study')
     return st
 
-# %% ../nbs/07_automl.ipynb #00000022
-class Blend(Scorer):
-    "Fusion of several scorers: 'rrf' (reciprocal-rank fusion) or 'interp' (weighted sum of per-query standardised scores)."
-    dense = False
-    def __init__(self, members:list, # `Scorer`s
-                 weights=None, # one weight per member (default: equal)
-                 method:str='interp', # 'rrf' or 'interp'
-                 k:float=60, # rrf: rank offset
-                 name:str|None=None):
-        if method not in ('rrf', 'interp'): raise CodeSearchError(f"blend method {method!r}: use 'rrf' or 'interp'")
-        if not members: raise CodeSearchError('a blend needs at least one member')
-        self.members, self.method, self.k = list(members), method, k
-        self.weights = np.asarray(weights if weights is not None else [1 / len(members)] * len(members), dtype=np.float64)
-        self.name = name or f'blend-{method}(' + '+'.join(m.name for m in self.members) + ')'
-
-    def combine(self, mats:list) -> np.ndarray:
-        "Fuse members' (n_queries, n_codes) score matrices."
-        out = np.zeros(np.shape(mats[0]), np.float64)
-        for w, s in zip(self.weights, mats):
-            s = np.asarray(s, np.float64)
-            if w == 0: continue
-            if self.method == 'rrf':
-                r = np.empty_like(s); r[np.arange(len(s))[:, None], np.argsort(-s, axis=1, kind='stable')] = np.arange(1, s.shape[1] + 1)
-                out += w / (self.k + r)
-            else: out += w * (s - s.mean(1, keepdims=True)) / (s.std(1, keepdims=True) + 1e-9)
-        return out.astype(np.float32)
-
-    def score(self, queries, codes, langs=None) -> np.ndarray:
-        return self.combine([m.score(list(queries), list(codes), langs) for m in self.members])
-
 # %% ../nbs/07_automl.ipynb #00000027
 def chunk_scores(scorer, # a `Scorer`
                  pairs:pd.DataFrame, # columns query, code, language
@@ -403,12 +373,13 @@ def chunk_scores(scorer, # a `Scorer`
     "language → list of (chunk, chunk) score matrices of `scorer` under the `eval_pairs` chunking."
     out = {}
     Q_all, C_all = np.asarray(pairs['query'].tolist(), dtype=object), np.asarray(pairs['code'].tolist(), dtype=object)
+    N_all = np.asarray(pairs['func_name'].tolist(), dtype=object) if 'func_name' in pairs else None
     for lang, (rows, idx) in language_chunks(pairs['language'].tolist(), chunk, seed).items():
         q, c = Q_all[rows], C_all[rows]
         if getattr(scorer, 'dense', False):
             Q, C = scorer.encode_queries(list(q)), scorer.encode_code(list(c), [lang] * len(c))
             out[lang] = [Q[ii] @ C[ii].T for ii in idx]
-        else: out[lang] = [scorer.score(list(q[ii]), list(c[ii]), [lang] * len(ii)) for ii in idx]
+        else: out[lang] = [scorer.score(list(q[ii]), list(c[ii]), [lang] * len(ii), None if N_all is None else list(N_all[rows[ii]])) for ii in idx]
     return out
 
 def blend_mrr(mats:dict, # language → chunk matrices (the correct code of row i is column i)
@@ -449,7 +420,7 @@ def _index_bytes(scorer, codes, langs) -> int:
     if isinstance(scorer, Blend): return sum(_index_bytes(m, codes, langs) for m in scorer.members)
     if getattr(scorer, 'dense', False): return int(scorer.encode_code(codes, langs).nbytes)
     if isinstance(scorer, BM25Scorer):
-        bm = scorer._index(list(codes))
+        bm = scorer.index(list(codes))
         return int(sum(v.nbytes for v in bm.scores.values() if hasattr(v, 'nbytes')))
     return 0
 
@@ -617,11 +588,12 @@ def query_ranks(scorer, # a `Scorer`
     rows = []
     names = pairs['func_name'].tolist() if 'func_name' in pairs else [str(i) for i in range(len(pairs))]
     Q_all, C_all = np.asarray(pairs['query'].tolist(), dtype=object), np.asarray(pairs['code'].tolist(), dtype=object)
+    N_all = np.asarray(names, dtype=object) if 'func_name' in pairs else None
     for lang, (pos, idx) in language_chunks(pairs['language'].tolist(), chunk, seed).items():
         q, c = Q_all[pos], C_all[pos]
         if getattr(scorer, 'dense', False): Q, C = scorer.encode_queries(list(q)), scorer.encode_code(list(c), [lang] * len(c))
         for ii in idx:
-            S = Q[ii] @ C[ii].T if getattr(scorer, 'dense', False) else scorer.score(list(q[ii]), list(c[ii]), [lang] * len(ii))
+            S = Q[ii] @ C[ii].T if getattr(scorer, 'dense', False) else scorer.score(list(q[ii]), list(c[ii]), [lang] * len(ii), None if N_all is None else list(N_all[pos[ii]]))
             r = ranks_of(S, np.arange(len(ii)))
             best = np.argsort(-S, axis=1, kind='stable')[:, :top]
             for j, i in enumerate(ii):

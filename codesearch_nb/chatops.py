@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/chatops.html.md"""
 
 # %% ../nbs/11_chatops.ipynb #00000002
 from __future__ import annotations
-import os, re, json, math, time, traceback
+import os, re, json, math, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable

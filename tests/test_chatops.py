@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from codesearch_nb import chatops as C
-from codesearch_nb.chatops import FakeGitHub, issue_comment_event, sticky_runs, MARKER, USAGE
+from codesearch_nb.chatops import sticky_runs, MARKER, USAGE
+from codesearch_nb.testing import FakeGitHub, issue_comment_event, fake_run
+from codesearch_nb.runs import new_run
 from codesearch_nb.cli import main
 
 ROLES = {'olivia': 'admin', 'alice': 'write', 'mia': 'maintain', 'bob': 'read', 'tia': 'triage'}
@@ -20,7 +22,7 @@ def gh():
 @pytest.fixture
 def ws(tmp_path, monkeypatch):
     w = tmp_path/'ws'
-    C._fake_run(w, BASE, 'nbow', {'mrr': 0.5, 'mrr_python': 0.55, 'cosqa_mrr': 0.3, 'train_seconds': 90})
+    fake_run(w, BASE, 'nbow', {'mrr': 0.5, 'mrr_python': 0.55, 'cosqa_mrr': 0.3, 'train_seconds': 90})
     (w/'deployed').mkdir()
     (w/'deployed'/'current.json').write_text(json.dumps({'run_id': BASE}))
     for k in ('GITHUB_OUTPUT', 'GITHUB_TOKEN', 'GITHUB_API_URL', 'CODESEARCH_CHATOPS_BOT'): monkeypatch.delenv(k, raising=False)
@@ -34,8 +36,8 @@ class FakeOps:
     def train(self, ws=None, github_sha=None, **kw):
         self.calls.append(('train', dict(kw, github_sha=github_sha)))
         rid = f'{kw.get("model", "nbow")}-20240502-{len(self.calls):06d}'
-        return C._fake_run(ws, rid, kw.get('model', 'nbow'), {'mrr': 0.5 + len(self.calls)/100, 'mrr_python': 0.6, 'train_seconds': 61.5},
-                           github_sha=github_sha, **{k: v for k, v in kw.items() if k != 'model'})
+        return fake_run(ws, rid, kw.get('model', 'nbow'), {'mrr': 0.5 + len(self.calls)/100, 'mrr_python': 0.6, 'train_seconds': 61.5},
+                        github_sha=github_sha, **{k: v for k, v in kw.items() if k != 'model'})
     def evaluate(self, run_id, ws=None):
         self.calls.append(('evaluate', run_id))
         p = Path(ws)/'runs'/run_id/'metrics.json'
@@ -93,7 +95,7 @@ def test_ignored_events_make_no_request(gh, ws, ops, tmp_path, event):
     ('ghost', 'MEMBER', True),       # the API does not know them (404)
 ])
 def test_outsider_deploy_is_refused_and_changes_nothing(gh, ws, ops, tmp_path, user, assoc, asks_api):
-    C._fake_run(ws, 'cnn-20240502-d4e5f6', 'cnn', {'mrr': 0.9})
+    fake_run(ws, 'cnn-20240502-d4e5f6', 'cnn', {'mrr': 0.9})
     before = snapshot(ws)
     assert cli(gh, ws, tmp_path, body='/deploy cnn-20240502-d4e5f6', user=user, association=assoc) == 0
     assert snapshot(ws) == before and ops.calls == [] and gh.deployments == [] and gh.statuses == []
@@ -147,8 +149,8 @@ def test_sticky_comment_spoofed_by_a_user_is_not_used(gh, ws, ops, tmp_path):
 
 
 def test_eval_without_run_id_uses_the_runs_of_the_pr_head(gh, ws, ops, tmp_path):
-    C._fake_run(ws, 'rnn-20240502-aaaaaa', 'rnn', {'mrr': 0.4}, github_sha=gh.head_sha)
-    C._fake_run(ws, 'rnn-20240501-bbbbbb', 'rnn', {'mrr': 0.4}, github_sha='f' * 40)  # another commit: not this PR's head
+    fake_run(ws, 'rnn-20240502-aaaaaa', 'rnn', {'mrr': 0.4}, github_sha=gh.head_sha)
+    fake_run(ws, 'rnn-20240501-bbbbbb', 'rnn', {'mrr': 0.4}, github_sha='f' * 40)  # another commit: not this PR's head
     assert cli(gh, ws, tmp_path, body='/eval') == 0
     assert ops.calls == [('evaluate', 'rnn-20240502-aaaaaa')]
     assert '`rnn-20240502-aaaaaa`' in gh.comments[7][0]['body'] and 'bbbbbb' not in gh.comments[7][0]['body']
@@ -197,7 +199,7 @@ def test_leaderboard_reply(gh, ws, ops, tmp_path):
 
 
 def test_deploy_creates_a_deployment_and_sets_its_status(gh, ws, ops, tmp_path):
-    C._fake_run(ws, 'cnn-20240502-d4e5f6', 'cnn', {'mrr': 0.6}, github_sha=gh.head_sha)
+    fake_run(ws, 'cnn-20240502-d4e5f6', 'cnn', {'mrr': 0.6}, github_sha=gh.head_sha)
     assert cli(gh, ws, tmp_path, body='/deploy cnn-20240502-d4e5f6', user='olivia', association='OWNER') == 0
     assert ops.calls == [('deploy', 'cnn-20240502-d4e5f6')]
     (d,) = gh.deployments
@@ -223,7 +225,7 @@ def test_deploy_makes_the_run_the_baseline_of_the_sticky_comment(gh, ws, ops, tm
 
 def test_failed_deploy_marks_the_deployment_failed(gh, ws, tmp_path, monkeypatch):
     o = FakeOps(ws, fail_deploy=True); monkeypatch.setattr(C, 'Ops', lambda: o)
-    C._fake_run(ws, 'cnn-20240502-d4e5f6', 'cnn', {'mrr': 0.6})
+    fake_run(ws, 'cnn-20240502-d4e5f6', 'cnn', {'mrr': 0.6})
     assert cli(gh, ws, tmp_path, body='/deploy cnn-20240502-d4e5f6') == 1
     (d,) = gh.deployments
     assert gh.statuses == [(d['id'], 'in_progress'), (d['id'], 'failure')]
@@ -234,6 +236,13 @@ def test_failed_deploy_marks_the_deployment_failed(gh, ws, tmp_path, monkeypatch
 def test_deploy_of_a_run_not_in_the_workspace_records_no_deployment(gh, ws, ops, tmp_path):
     assert cli(gh, ws, tmp_path, body='/deploy cnn-20990101-000000') == 1
     assert gh.deployments == [] and ops.calls == []
+
+
+def test_deploy_of_an_unfinished_run_records_no_deployment(gh, ws, ops, tmp_path):
+    new_run('cnn-20240502-d4e5f6', dict(model='cnn'), ws)  # still training
+    assert cli(gh, ws, tmp_path, body='/deploy cnn-20240502-d4e5f6') == 1
+    assert gh.deployments == [] and ops.calls == []
+    assert "is running; cannot deploy it" in gh.comments[7][-1]['body']
 
 
 # ---- the gate job, outputs, malformed input

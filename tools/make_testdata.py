@@ -13,11 +13,12 @@
 Deterministic for a given Python: the committed files come from CPython `PYTHON`; another version has other line
 numbers (and URLs), so the script refuses it unless `--any-python` is given.
 """
-import argparse, csv, io, json, platform, sys, sysconfig
+import argparse, csv, io, json, platform, sys
 from pathlib import Path
 
 from codesearch_nb.extract import extract_file
-from codesearch_nb.corpus import Filters, drop_reason, _stdlib_sources
+from codesearch_nb.corpus import Filters, drop_reason
+from codesearch_nb.sources import recipe_sources
 
 PYTHON = '3.11.7'  # the CPython whose standard library the committed files come from
 OUT = Path(__file__).absolute().parents[1]/'codesearch_nb'/'testdata'
@@ -194,8 +195,8 @@ def qualname(rel:str, func_name:str) -> str:
 
 def code_base() -> list[dict]:
     "The functions of the code base, sorted by file and line, each with `qualname` and `url`."
-    src = _stdlib_sources()[0]
-    root, f, out, seen = Path(sysconfig.get_paths()['stdlib']), Filters(), [], set()
+    src = recipe_sources('stdlib')[0]   # the standard library as the `stdlib` corpus recipe sees it (its URLs too)
+    root, f, out, seen = Path(src.root), Filters(), [], set()
     for rel in MODULES:
         recs, _ = extract_file(root/rel, root=root)
         for r in recs:
@@ -215,7 +216,7 @@ def lookup(funcs:list[dict]) -> dict:
 README = """# Test data shipped with codesearch_nb
 
 Small, real benchmark files so that tests, notebooks and users can evaluate without downloading anything.
-`codesearch_nb.core.testdata()` gives this folder's path. Regenerate with `python tools/make_testdata.py`
+`codesearch_nb.core.bundled_data()` gives this folder's path. Regenerate with `python tools/make_testdata.py`
 (deterministic; it needs CPython {python}, whose standard library the code comes from).
 
 ## cosqa-stdlib/ — a CoSQA-format benchmark over the standard library
@@ -228,7 +229,7 @@ Small, real benchmark files so that tests, notebooks and users can evaluate with
 - `code_urls.txt`: the GitHub URL (tag `v{python}`, with line range) of function i on line i+1, so the code base
   can be used as a corpus (`language`, `code`, `url`) for NDCG.
 - Task: rank all functions for each query; score = MRR. Use it as `--benchmark path/to/cosqa-stdlib` or
-  `eval_cosqa(scorer, testdata('cosqa-stdlib/cosqa-retrieval-stdlib-dev.json'))`.
+  `eval_cosqa(scorer, bundled_data('cosqa-stdlib/cosqa-retrieval-stdlib-dev.json'))`.
 
 ## annotations/ — CodeSearchNet-format relevance judgements
 - `annotationStore.csv`: {n_j} judgements (`Language,Query,GitHubUrl,Relevance,Notes`, relevance 0–3) of
