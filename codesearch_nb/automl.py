@@ -14,7 +14,8 @@ from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, 
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
 from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, minilm_scorer
-from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, find_benchmark, shared_data_dir, HEADLINE)
+from .runs import wandb_start
+from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, shared_data_dir, HEADLINE)
 
 # %% auto #0
 __all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS',
@@ -457,18 +458,14 @@ def _n_params(scorer, rec, ws) -> int:
 
 # %% ../nbs/07_automl.ipynb #0000002c
 def _cosqa_file(benchmark):
-    "The CoSQA query file to use: a path, 'auto' (shared data or the workspace's benchmarks/), or None for none."
+    "The CoSQA query file to use: a path, 'auto' (the workspace's `benchmarks/cosqa`, if downloaded), or None for none."
     if benchmark in (None, '', 'none', False): return None
-    if benchmark == 'auto':
-        try: d = find_benchmark('cosqa')
-        except CodeSearchError: return None
-    else: d = Path(benchmark).expanduser()
-    if d.is_dir():
-        js = sorted(d.glob('*dev*.json')) or sorted(d.glob('*.json'))
-        if not js: raise CodeSearchError(f'{d}: no CoSQA query file (*.json); pass the file itself')
-        d = js[0]
-    if not d.exists(): raise CodeSearchError(f'{benchmark}: no such CoSQA benchmark file; pass a CoSQA-format .json or a folder holding one')
-    return d
+    try: b = resolve_benchmark('cosqa' if benchmark == 'auto' else str(benchmark))
+    except CodeSearchError:
+        if benchmark == 'auto': return None
+        raise
+    if b['kind'] != 'cosqa': raise CodeSearchError(f'{benchmark}: not a CoSQA-format benchmark; pass a CoSQA .json or a folder holding one')
+    return b['queries']
 
 def _evals_path(study, ws): return ws_dir('automl', ws)/study/'evals.json'
 
@@ -740,10 +737,10 @@ def report_plots(diag:dict) -> dict:
 def _wandb_report(study, page, lb, ws):
     "Log the report page and leaderboard to W&B when online; True when logged."
     if os.environ.get('WANDB_MODE') != 'online': return False
+    r = wandb_start(check_run_id(f'{study}-report'), {}, ws, job_type='automl-report', group=f'automl-{study}')
+    if r is None: return False
     try:
         import wandb
-        r = wandb.init(project=os.environ.get('WANDB_PROJECT', 'codesearch_nb'), group=f'automl-{study}', job_type='automl-report',
-                       name=f'{study}-report', dir=str(ws_dir('wandb', ws)), settings=wandb.Settings(silent=True, console='off'))
         t = lb.drop(columns=[c for c in lb.columns if lb[c].dtype == object and c not in ('model', 'family', 'state', 'params')])
         r.log({'automl_report': wandb.Html(page), 'leaderboard': wandb.Table(dataframe=t.astype({c: str for c in ('model', 'family', 'state', 'params') if c in t}))})
         r.finish(); return True

@@ -19,7 +19,7 @@ VERBS = {
     'corpus build':       ('corpus', 'corpus_build', ()),
     'corpus info':        ('corpus', 'corpus_info', ('name',)),
     'train':              ('train', 'train', ()),
-    'runs':               ('train', 'runs', ()),
+    'runs':               ('runs', 'runs', ()),
     'eval':               ('evaluate', 'evaluate', ('models',)),
     'leaderboard':        ('evaluate', 'leaderboard', ()),
     'benchmark download': ('evaluate', 'benchmark_download', ('name',)),

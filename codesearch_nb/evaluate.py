@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_ranks, full_ranks, language_chunks, macro, ndcg, coverage
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, write_json
+from .runs import read_config, run_status, wandb_start
 from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASELINES
 
 # %% auto #0
@@ -337,14 +338,10 @@ def log_wandb(run_id:str, # the run (and W&B run) id
               ws=None, # workspace holding `wandb/`
              ) -> bool:
     "Add one benchmark's result of run `run_id` to its W&B run; True when logged."
-    offline_env(ws)
-    if os.environ.get('WANDB_MODE') == 'disabled': return False
+    r = wandb_start(run_id, ws=ws, job_type='eval')
+    if r is None: return False
     try:
         import wandb
-        try: project = json.loads((workspace(ws)/'runs'/run_id/'config.json').read_text()).get('wandb_project')
-        except (OSError, ValueError): project = None
-        r = wandb.init(project=project or os.environ.get('WANDB_PROJECT', 'codesearch_nb'), id=run_id, resume='allow', job_type='eval',
-                       dir=str(ws_dir('wandb', ws)), settings=wandb.Settings(silent=True, console='off'))
         flat = {f'{key}/{k}': v for k, v in res.items() if isinstance(v, (int, float, np.number))}
         flat.update({f'{key}/{l}/{k}': v for l, d in res.get('per_language', {}).items() for k, v in d.items() if isinstance(v, (int, float, np.number))})
         r.summary.update(flat)
@@ -414,14 +411,16 @@ def leaderboard(metric:str='mrr', # metric to rank on, e.g. mrr, mrr_full, recal
     rows = []
     for kind, sub in (('run', 'runs'), ('baseline', 'baselines')):
         for p in sorted((workspace(ws)/sub).glob('*/metrics.json')):
+            if kind == 'run' and (st := run_status(p.parent.name, ws)['status']) != 'finished':
+                print(f'note: run {p.parent.name} is {st}; left out'); continue
             try: m = json.loads(p.read_text())
             except ValueError: print(f'warning: {p}: not valid JSON; skipped'); continue
             ev = m.get('eval') or {}
             for key, r in ev.items():
                 rows.append(dict(model=p.parent.name, kind=kind, benchmark=key, **{k: v for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}))
             if kind == 'run' and isinstance(m.get('valid_mrr'), (int, float)):
-                try: corpus = json.loads((p.parent/'config.json').read_text()).get('corpus', '')
-                except (OSError, ValueError): corpus = ''
+                try: corpus = read_config(p.parent.name, ws).get('corpus', '')
+                except CodeSearchError: corpus = ''
                 nums = {k.removeprefix('valid_'): v for k, v in m.items() if k.startswith('valid_') and isinstance(v, (int, float)) and not isinstance(v, bool)}
                 rows.append(dict(model=p.parent.name, kind=kind, benchmark=f'valid-{corpus}'.rstrip('-'), **nums))
     df = pd.DataFrame(rows)

@@ -159,6 +159,7 @@ def wandb_start(run_id:str, # the run (also its W&B id)
                 config:dict|None=None, # config to log (default: the run's config.json, not logged again)
                 ws=None, # workspace whose `wandb/` holds W&B files
                 job_type:str|None=None, # e.g. 'eval'
+                **kw, # further `wandb.init` arguments, e.g. group
                ):
     "Start or resume the W&B run `run_id`; None when W&B is disabled or unavailable."
     from codesearch_nb.core import offline_env
@@ -170,7 +171,7 @@ def wandb_start(run_id:str, # the run (also its W&B id)
         if wandb.run is not None: wandb.finish()
         w = workspace(ws)/'wandb'; w.mkdir(parents=True, exist_ok=True)
         return wandb.init(project=cfg.get('wandb_project') or os.environ.get('WANDB_PROJECT') or 'codesearch_nb', id=run_id, name=run_id,
-                          config=config, resume='allow', job_type=job_type, dir=str(w),
+                          config=config, resume='allow', job_type=job_type, dir=str(w), **kw,
                           settings=wandb.Settings(init_timeout=60, silent=True, console='off'))
     except Exception as e:
         print(f'W&B not started for {run_id} ({type(e).__name__}: {str(e)[:120]}); the run folder is still written')

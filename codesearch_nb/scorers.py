@@ -10,6 +10,7 @@ import os, re, json, hashlib
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, l2norm
+from .runs import check_finished
 
 # %% auto #0
 __all__ = ['BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens', 'bm25_docs', 'BM25Scorer',
@@ -178,6 +179,7 @@ def get_scorer(model, # 'bm25', 'minilm', a run id, an encoder object, a scorer 
         check_run_id(model)
         d = workspace(ws)/'runs'/model
         if not d.is_dir(): raise CodeSearchError(f'{model!r}: not a baseline ({", ".join(BASELINES)}) nor a run in {d.parent}; list runs with `codesearch runs`')
+        check_finished(model, ws, 'evaluate')
         from codesearch_nb.train import load_encoder
         w = d/'model.pt'
         s = DenseScorer(load_encoder(model, ws=ws), model, cache_id=f'run-{model}-{w.stat().st_mtime_ns if w.exists() else 0}', ws=ws)
