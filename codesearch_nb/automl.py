@@ -15,7 +15,7 @@ from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
 from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, minilm_scorer
 from .runs import wandb_start
-from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, shared_data_dir, HEADLINE)
+from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
 # %% auto #0
 __all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS',
@@ -457,10 +457,10 @@ def _n_params(scorer, rec, ws) -> int:
     return 0
 
 # %% ../nbs/07_automl.ipynb #0000002c
-def _cosqa_file(benchmark):
+def _cosqa_file(benchmark, ws=None):
     "The CoSQA query file to use: a path, 'auto' (the workspace's `benchmarks/cosqa`, if downloaded), or None for none."
     if benchmark in (None, '', 'none', False): return None
-    try: b = resolve_benchmark('cosqa' if benchmark == 'auto' else str(benchmark))
+    try: b = resolve_benchmark('cosqa' if benchmark == 'auto' else str(benchmark), ws=ws)
     except CodeSearchError:
         if benchmark == 'auto': return None
         raise
@@ -500,7 +500,7 @@ def _models(st, tf, ws, chunk, seed, blend:bool, blend_k:int=3):
 def automl_leaderboard(study:str, # study name
                        ws=None, # workspace
                        storage:str|None=None, # RDB URL of the study (default: the workspace's SQLite file)
-                       benchmark:str='auto', # CoSQA query file or folder; 'auto': the shared/workspace copy if any; 'none': skip
+                       benchmark:str='auto', # CoSQA query file or folder; 'auto': CoSQA dev if downloaded into the workspace; 'none': skip
                        annotations:str|None=None, # annotationStore.csv for NDCG (over the corpus's functions)
                        top:int=5, # trials that also get CoSQA/NDCG (besides each family's best and the blends)
                        blend:bool=True, # add the blends
@@ -515,7 +515,7 @@ def automl_leaderboard(study:str, # study name
     corpus = st.user_attrs.get('corpus')
     test = load_corpus(corpus, 'test', ws=ws)
     tp = csn_pairs(test)
-    cq = _cosqa_file(benchmark)
+    cq = _cosqa_file(benchmark, ws)
     ep = _evals_path(study, ws)
     cache = json.loads(ep.read_text()) if ep.exists() else {}
     models, best, blends = _models(st, tf, ws, chunk, seed, blend)
@@ -837,7 +837,7 @@ def automl(corpus:str='stdlib', # corpus name, or several comma-separated (their
            epochs:int=None, # epochs of each neural trial (default: the family's)
            max_train:int=None, # cap on the training pairs of each trial
            pruner:str='median', # median, halving or none
-           benchmark:str='auto', # CoSQA query file or folder for the leaderboard; auto: the shared copy if any; none: skip
+           benchmark:str='auto', # CoSQA query file or folder for the leaderboard; auto: CoSQA dev if downloaded into the workspace; none: skip
            annotations:str=None, # annotationStore.csv: add NDCG to the leaderboard
            top:int=5, # trials that also get CoSQA/NDCG (besides each family's best and the blends)
            wandb:bool=True, # one W&B run per trial, in one group (offline unless logged in)

@@ -509,7 +509,7 @@ def _update_sticky(gh, c, ws, run_ids, head_sha, note, old=False):
     if old is False: old = gh.find_sticky(c.number)
     runs = merge_runs(sticky_runs(old['body']) if old else [], [run_metrics(r, ws) for r in run_ids])
     base = _baseline(ws)
-    plot = metrics_plot(runs, base, ws_dir('chatops', ws)/f'pr-{c.number}.png')
+    plot = metrics_plot(runs, base, ws_dir('chatops', ws, create=True)/f'pr-{c.number}.png')
     return gh.upsert_sticky(c.number, sticky_body(runs, base, head_sha, note, run_url=actions_run_url()), old), plot
 
 # %% ../nbs/11_chatops.ipynb #0000002e

@@ -6,35 +6,43 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #00000002
 from __future__ import annotations
-import os, re, json, hashlib, secrets, subprocess, time, platform
+import os, re, sys, json, hashlib, secrets, subprocess, time, platform
 from pathlib import Path
 from importlib import metadata
 import numpy as np
 
 # %% auto #0
-__all__ = ['RUN_ID_RE', 'CodeSearchError', 'workspace', 'ws_dir', 'check_run_id', 'new_run_id', 'wandb_logged_in', 'offline_env',
-           'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'jsonable', 'write_json', 'l2norm',
-           'bundled_data']
+__all__ = ['RUN_ID_RE', 'CodeSearchError', 'ws_path', 'workspace', 'ws_dir', 'check_run_id', 'new_run_id', 'wandb_logged_in',
+           'offline_env', 'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'progress', 'jsonable',
+           'write_json', 'l2norm', 'bundled_data']
 
 # %% ../nbs/00_core.ipynb #00000005
 class CodeSearchError(Exception):
     "An error caused by user input: one line naming the input and the fix."
 
 # %% ../nbs/00_core.ipynb #00000007
+def ws_path(path:str|Path|None=None, # explicit workspace folder; overrides `$CODESEARCH_HOME`
+           ) -> Path:
+    "Where the workspace is (whether or not it exists)."
+    return Path(path or os.environ.get('CODESEARCH_HOME') or 'codesearch_workspace').expanduser().absolute()
+
 def workspace(path:str|Path|None=None, # explicit workspace folder; overrides `$CODESEARCH_HOME`
+              create:bool=False, # create it when missing (commands that write)
              ) -> Path:
-    "The workspace folder (created if missing)."
-    p = Path(path or os.environ.get('CODESEARCH_HOME') or 'codesearch_workspace').expanduser().absolute()
-    p.mkdir(parents=True, exist_ok=True)
+    "The workspace folder; a `CodeSearchError` when it does not exist and `create` is False."
+    p = ws_path(path)
+    if create: p.mkdir(parents=True, exist_ok=True)
+    elif not p.is_dir(): raise CodeSearchError(f'no workspace at {p}; check --workspace / $CODESEARCH_HOME, or create one with `codesearch quickstart` or `codesearch corpus build`')
     return p
 
 # %% ../nbs/00_core.ipynb #00000008
 def ws_dir(kind:str, # sub-folder: 'corpora', 'runs', 'deployed', 'cache', 'wandb'
            ws:str|Path|None=None, # workspace (see `workspace`)
+           create:bool=False, # create the workspace and the sub-folder when missing
           ) -> Path:
-    "A sub-folder of the workspace, created if missing."
-    p = workspace(ws)/kind
-    p.mkdir(parents=True, exist_ok=True)
+    "A sub-folder of the workspace (created only with `create`)."
+    p = workspace(ws, create)/kind
+    if create: p.mkdir(parents=True, exist_ok=True)
     return p
 
 # %% ../nbs/00_core.ipynb #0000000b
@@ -62,7 +70,7 @@ def wandb_logged_in() -> bool:
 def offline_env(ws:str|Path|None=None, # workspace whose `wandb/` folder holds W&B files
                ) -> dict:
     "Set the environment for offline models and never-blocking W&B; return what was set."
-    w = ws_dir('wandb', ws)
+    w = ws_path(ws)/'wandb'
     want = dict(HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', HF_DATASETS_OFFLINE='1',
                 TOKENIZERS_PARALLELISM='false', WANDB_SILENT='true',
                 WANDB_MODE='online' if wandb_logged_in() else 'offline',
@@ -102,6 +110,25 @@ def hash_files(paths, # files whose bytes are hashed, in sorted order
     for p in sorted(Path(p) for p in paths):
         h.update(p.name.encode()); h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+# %% ../nbs/00_core.ipynb
+def progress(it, # what to iterate over
+             total:int|None=None, # number of items (default: `len(it)` when it has one)
+             what:str='items', # what is counted, for the plain lines
+             every:float=30.0, # seconds between plain lines when not on a terminal
+            ):
+    "Iterate over `it` with a progress bar on a terminal, else a plain line every `every` seconds."
+    if sys.stdout.isatty():
+        from fastprogress.fastprogress import progress_bar
+        yield from progress_bar(it, total=total, leave=False)
+        return
+    n = total if total is not None else (len(it) if hasattr(it, '__len__') else None)
+    t0 = last = time.time()
+    for i, x in enumerate(it, 1):
+        yield x
+        if (now := time.time()) - last >= every:
+            print(f'{what}: {i:,}' + (f' of {n:,}' if n else '') + f' ({now - t0:.0f} s)', file=sys.stderr, flush=True)
+            last = now
 
 # %% ../nbs/00_core.ipynb #00000017
 def jsonable(x):

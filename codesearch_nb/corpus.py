@@ -11,8 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
-from fastprogress.fastprogress import progress_bar
-from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions, write_json
+from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions, write_json, progress as core_progress
 from .extract import extract_file, lang_of, LANGS, FIELDS, gc_paused
 from .sources import Source, list_files, resolve_sources, recipe_sources, _stdlib_sources
 
@@ -244,7 +243,7 @@ def run_shards(specs:list, # shard specs from `make_shards`
     for s in specs:
         if (out_dir/f"{s['id']}.json").exists(): res[s['id']] = fn(s, str(out_dir))
     todo = sorted((s for s in specs if s['id'] not in res), key=lambda s: -sum(s['sizes']))  # largest first: a short tail
-    bar = (lambda it, n: progress_bar(it, total=n, leave=False)) if progress and todo else (lambda it, n: it)
+    bar = (lambda it, n: core_progress(it, n, 'shards')) if progress and todo else (lambda it, n: it)
     if todo and (workers > 1 or scheduler):
         from dask.distributed import Client, LocalCluster, as_completed
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -296,7 +295,7 @@ def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sourc
     t0, f = time.time(), filters or Filters()
     if not isinstance(name, str) or not _NAME_RE.match(name): raise CodeSearchError(f'{name!r} is not a corpus name (letters, digits, ".", "_", "-")')
     if not sources: raise CodeSearchError('no sources given: use a recipe or one or more paths/urls')
-    cdir = ws_dir('corpora', ws)/name; sdir = cdir/'.shards'
+    cdir = ws_dir('corpora', ws, create=True)/name; sdir = cdir/'.shards'
     skips, specs, code = Counter(skips or {}), [], code_version()
     for src in sources:
         files, sk = list_files(src, f.skip_paths); skips += sk
@@ -456,8 +455,8 @@ def corpus_build(name:str=None, # corpus name (default: the recipe's, else the f
                  min_lines:int=3, # drop functions with fewer lines
                  keep_test_names:bool=False, # keep functions named like tests
                  keep_standard_methods:bool=False, # keep constructors and standard methods
-                 no_dedup:bool=False, # keep exact duplicates
-                 no_near_dedup:bool=False, # keep near duplicates
+                 dedup:bool=True, # drop exact duplicates (`--no-dedup` keeps them)
+                 near_dedup:bool=True, # drop near duplicates (`--no-near-dedup` keeps them)
                  keep_test_paths:bool=False, # also read test/vendor/node_modules/third_party folders
                  max_bytes:int=1_000_000, # skip larger files
                  shard_mb:float=1.0, # MB of source files per shard (unit of parallel work and of resuming)
@@ -468,7 +467,7 @@ def corpus_build(name:str=None, # corpus name (default: the recipe's, else the f
     if recipe: sources, skips = recipe_sources(recipe, ws), Counter()
     else: sources, skips = resolve_sources([source] if isinstance(source, (str, Path)) else list(source), ws)
     name = name or recipe or re.sub(r'[^A-Za-z0-9_.-]+', '-', Path(sources[0].root).name).strip('-.') or 'corpus'
-    f = Filters(min_summary_tokens, min_lines, not keep_test_names, not keep_standard_methods, not no_dedup, not no_near_dedup,
+    f = Filters(min_summary_tokens, min_lines, not keep_test_names, not keep_standard_methods, dedup, near_dedup,
                 skip_paths=not keep_test_paths)
     if not 0 <= valid < 1 or not 0 <= test < 1 or valid + test >= 1: raise CodeSearchError(f'--valid {valid} --test {test}: shares must be in [0, 1) and sum below 1')
     return build_corpus(sources, name, f, workers, scheduler, ws, seed, (1 - valid - test, valid, test), max_bytes, shard_mb,
@@ -534,14 +533,14 @@ def sample_corpus(ws:str|Path|None=None, # workspace (default: `sample_ws()`)
                  ) -> str:
     "Build (once, cached) a small real corpus of standard-library packages and return its name."
     import fcntl
-    w = workspace(ws or sample_ws())
+    w = workspace(ws or sample_ws(), create=True)
     src = _stdlib_sources()[0]; src.include = SAMPLE_PACKAGES
     def fresh():
         try: m = corpus_meta(SAMPLE_NAME, w)
         except CodeSearchError: return False
         return m['code'] == code_version() and m['sources'][0]['include'] == SAMPLE_PACKAGES and corpus_exists(SAMPLE_NAME, w)
     if fresh(): return SAMPLE_NAME
-    with open(ws_dir('corpora', w)/f'.{SAMPLE_NAME}.lock', 'w') as lock:
+    with open(ws_dir('corpora', w, create=True)/f'.{SAMPLE_NAME}.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not fresh(): build_corpus([src], SAMPLE_NAME, ws=w, shard_mb=0.5, progress=False, quiet=True)

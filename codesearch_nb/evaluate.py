@@ -18,9 +18,9 @@ from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASE
 
 # %% auto #0
 __all__ = ['ANNOTATION_COLUMNS', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
-           'shared_data_dir', 'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'csn_pairs',
-           'eval_pairs', 'eval_cosqa', 'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result',
-           'tables', 'write_report', 'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
+           'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'csn_pairs', 'eval_pairs', 'eval_cosqa',
+           'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report',
+           'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06_evaluate.ipynb #00000017
 ANNOTATION_COLUMNS = ('Language', 'Query', 'GitHubUrl', 'Relevance')
@@ -38,18 +38,6 @@ def read_relevances(path:str|Path, # an `annotationStore.csv`: Language,Query,Gi
     rel = defaultdict(lambda: defaultdict(dict))
     for (lang, q, url), v in mean.items(): rel[lang][q][url] = float(v)
     return rel
-
-# %% ../nbs/06_evaluate.ipynb #00000018
-def shared_data_dir() -> Path|None:
-    "The project's evaluation data folder `shared/data` beside the repository root, if there is one."
-    cands = []
-    if os.environ.get('CODESEARCH_DATA'): cands.append(Path(os.environ['CODESEARCH_DATA']))
-    try:
-        from nbdev.config import get_config
-        cands.append(get_config().config_path.parent/'shared'/'data')
-    except Exception: pass
-    cands.append(Path(__file__).absolute().parent.parent.parent/'shared'/'data' if '__file__' in globals() else Path.cwd().parent.parent/'shared'/'data')
-    return next((p for p in cands if p.is_dir()), None)
 
 # %% ../nbs/06_evaluate.ipynb #0000001b
 def read_predictions(src, # a CSV path or a DataFrame with columns language, query, url[, rank]
@@ -207,14 +195,15 @@ def eval_ndcg(scorer, # a `Scorer` (see `get_scorer`)
 BENCHMARK_DIRS = {'cosqa': 'cosqa', 'ndcg': 'codesearchnet', 'codesearchnet': 'codesearchnet'}
 
 def find_benchmark(name:str, # 'cosqa' or 'ndcg'/'codesearchnet'
-                   ws=None, # workspace whose `benchmarks/` is searched first
+                   ws=None, # workspace whose `benchmarks/` is searched (then `$CODESEARCH_BENCHMARKS`, if set)
                   ) -> Path:
-    "Folder holding the public files of benchmark `name`."
+    "Folder holding the public files of benchmark `name`: the workspace's `benchmarks/<name>`, else `$CODESEARCH_BENCHMARKS/<name>`."
+    if name not in BENCHMARK_DIRS: raise CodeSearchError(f'{name!r}: unknown benchmark; choose one of {sorted(BENCHMARK_DIRS)} or pass a path')
     sub = BENCHMARK_DIRS[name]
-    shared = shared_data_dir()
-    for d in (workspace(ws)/'benchmarks'/sub, shared/sub if shared else None):
-        if d is not None and d.is_dir() and any(d.iterdir()): return d
-    raise CodeSearchError(f'{name}: benchmark files not found; run `codesearch benchmark download {sub}` or pass --benchmark PATH')
+    roots = [workspace(ws)/'benchmarks'] + [Path(p).expanduser() for p in [os.environ.get('CODESEARCH_BENCHMARKS')] if p]
+    for d in (r/sub for r in roots):
+        if d.is_dir() and any(d.iterdir()): return d
+    raise CodeSearchError(f'{name}: benchmark files not found in {" or ".join(str(r/sub) for r in roots)}; run `codesearch benchmark download {sub}` or pass --benchmark PATH')
 
 def _cosqa_query_file(d:Path) -> Path:
     js = sorted(p for p in d.glob('*.json'))

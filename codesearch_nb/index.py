@@ -10,8 +10,7 @@ import os, re, sys, json as jsonlib, time, hashlib, threading, shutil
 from pathlib import Path
 import numpy as np, pandas as pd
 import faiss
-from fastprogress.fastprogress import progress_bar
-from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env, write_json
+from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
 from .runs import run_dir, read_config, deployment
 from .scorers import BM25Scorer, bm25_tokens
 
@@ -134,7 +133,7 @@ def fill_index(index:faiss.Index, # from `new_index`
     gpu = use_gpu() and isinstance(index, (faiss.IndexFlat, faiss.IndexIVF))
     target = faiss.index_cpu_to_all_gpus(index) if gpu else index
     blocks = [(c, s) for c in chunks for s in range(0, len(c), 65536)]
-    for c, s in progress_bar(blocks, leave=False) if len(blocks) > 1 else blocks:
+    for c, s in progress(blocks, what='blocks') if len(blocks) > 1 else blocks:
         target.add(np.ascontiguousarray(c[s:s+65536], dtype=np.float32))
     return faiss.index_gpu_to_cpu(target) if gpu else target
 
@@ -200,7 +199,7 @@ def embed_chunks(texts:list, # what to encode, one per row
     if done < start: raise CodeSearchError(f'{folder}: embeddings end at row {done}, before row {start}; rebuild with --rebuild')
     n, todo = len(texts), 0
     starts = list(range(done, n, chunk_size))
-    for s in progress_bar(starts, leave=False) if len(starts) > 1 else starts:
+    for s in progress(starts, what='chunks') if len(starts) > 1 else starts:
         e = min(s + chunk_size, n)
         vecs = [np.asarray(encoder.encode_code(list(texts[b:min(b+batch_size, e)]), list(langs[b:min(b+batch_size, e)])), dtype=np.float32)
                 for b in range(s, e, batch_size)]
@@ -477,7 +476,7 @@ def source_functions(source:list, # files or folders of source code
         if not p.exists(): raise CodeSearchError(f'{s}: no such file or folder; check --source')
         files += [p] if p.is_file() else sorted(f for f in p.rglob('*') if f.suffix in EXT2LANG and f.is_file() and not any(x.startswith('.') for x in f.relative_to(p).parts))
     recs = []
-    for f in progress_bar(files, leave=False) if len(files) > 1 else files: recs += extract_file(f)[0]
+    for f in progress(files, what='files') if len(files) > 1 else files: recs += extract_file(f)[0]
     return pd.DataFrame(recs)
 
 # %% ../nbs/08_index.ipynb #00000031

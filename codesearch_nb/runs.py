@@ -54,6 +54,7 @@ def new_run(run_id:str, # the new run's id
             ws=None, # workspace
            ) -> Path:
     "Create (or reuse, on resume) the folder of `run_id`, write `config.json` and mark the run running."
+    workspace(ws, create=True)
     rd = run_dir(run_id, ws, must_exist=False)
     rd.mkdir(parents=True, exist_ok=True)
     write_json(rd/'config.json', {**config, 'run_id': run_id})

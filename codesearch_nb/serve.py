@@ -59,7 +59,7 @@ def _stack(history:list[dict]) -> list[str]:
 
 def _switch(record:dict, ws) -> None:
     "Atomically make `record` the current deployment, then append it to the history."
-    d = ws_dir('deployed', ws)
+    d = ws_dir('deployed', ws, create=True)
     tmp = d/f'.current.{os.getpid()}.{threading.get_ident()}.tmp'
     with open(tmp, 'w') as f:
         f.write(json.dumps(record, indent=1, default=str)); f.flush(); os.fsync(f.fileno())

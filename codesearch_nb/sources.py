@@ -148,7 +148,7 @@ def git_source(spec:str, # a local folder inside a git work tree, or a git url t
     spec = str(spec)
     if is_git_url(spec):
         slug = re.sub(r'[^A-Za-z0-9_.-]+', '_', spec.rstrip('/').removesuffix('.git'))[-80:] + '-' + hashlib.sha1(spec.encode()).hexdigest()[:8]
-        dest = ws_dir('cache', ws)/'git'/slug
+        dest = ws_dir('cache', ws, create=True)/'git'/slug
         if not (dest/'.git').exists():
             tmp = dest.with_name(dest.name + f'.tmp{os.getpid()}')
             shutil.rmtree(tmp, ignore_errors=True); tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +260,7 @@ def unpack(archive:str|Path, # a wheel, zip, (compressed) tar, npm `.tgz` or Deb
     with open(archive, 'rb') as f:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     stem = re.sub(r'(\.tar)?\.[A-Za-z0-9]+$', '', archive.name)
-    dest = ws_dir('cache', ws)/'unpacked'/f'{stem}-{h.hexdigest()[:12]}'
+    dest = ws_dir('cache', ws, create=True)/'unpacked'/f'{stem}-{h.hexdigest()[:12]}'
     if (dest/'.skips.json').exists(): return dest, Counter(json.loads((dest/'.skips.json').read_text()))
     tmp = dest.with_name(dest.name + f'.tmp{os.getpid()}')
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
@@ -368,7 +368,7 @@ def debs_of_source(deb:str|Path) -> list[str]:
     return [f'{n}={v}' for n, v in re.findall(r'([\w.+-]+)\s*\(=\s*([^)\s]+)\)', dep)]
 
 def _debian_sources(recipe, pin, repo, ws, sub=None, url_base='', sha='', prefix=''):
-    dest = ws_dir('cache', ws)/'downloads'/recipe
+    dest = ws_dir('cache', ws, create=True)/'downloads'/recipe
     debs = apt_download([pin], dest, recipe)
     if recipe in ('php', 'ruby'): debs += apt_download(debs_of_source(debs[0]), dest, recipe)
     out = []
@@ -390,7 +390,7 @@ def _stdlib_sources(ws=None):
                    origin=root, license='PSF-2.0')]
 
 def _python_sources(ws=None):
-    dest = ws_dir('cache', ws)/'downloads'/'python'; dest.mkdir(parents=True, exist_ok=True)
+    dest = ws_dir('cache', ws, create=True)/'downloads'/'python'; dest.mkdir(parents=True, exist_ok=True)
     out = []
     for repo, dist, ver, tag in PIP_PINS:
         norm = lambda s: re.sub(r'[-_.]+', '_', s).lower()
@@ -404,7 +404,7 @@ def _python_sources(ws=None):
     return out
 
 def _javascript_sources(ws=None):
-    dest = ws_dir('cache', ws)/'downloads'/'javascript'; dest.mkdir(parents=True, exist_ok=True)
+    dest = ws_dir('cache', ws, create=True)/'downloads'/'javascript'; dest.mkdir(parents=True, exist_ok=True)
     missing = [f'{n}@{v}' for _, n, v in NPM_PINS if not (dest/f'{n}-{v}.tgz').exists()]
     if missing:
         need_tool('npm', 'Node.js and npm (apt-get install npm)', 'javascript')
@@ -420,7 +420,7 @@ def _go_sources(ws=None):
 
 def _java_sources(ws=None):
     print(JAVA_NOTICE)
-    dest = ws_dir('cache', ws)/'downloads'/'java'
+    dest = ws_dir('cache', ws, create=True)/'downloads'/'java'
     deb = apt_download([APT_PINS['java']], dest, 'java')[0]
     d, _ = unpack(deb, ws)
     z = next(d.rglob('src.zip'), None)
