@@ -5,10 +5,11 @@ Builds the corpora if the workspace lacks them, runs (or resumes) the AutoML stu
 leaderboard — whose rows include the BM25 baseline and the default configuration of every family, measured in
 the same run — and checks the two claims of issue 5:
   - the best tuned (non-default) trial beats every family's default configuration on validation MRR;
-  - the interpolated blend beats its best member on CoSQA dev (when the CoSQA files are found).
+  - the interpolated blend beats its best member on CoSQA dev (--benchmark; default: the workspace's benchmarks/cosqa,
+    filled by `codesearch benchmark download cosqa`; the check is skipped when it is not there).
 Writes the HTML report to <workspace>/automl/<study>/report.html.
 
-Usage: nice python bench/automl.py [--ws DIR] [--budget 30m] [--corpus python,stdlib] [--epochs 3] [--max-train 4000]
+Usage: nice python bench/automl.py [--ws DIR] [--budget 30m] [--corpus python,stdlib] [--epochs 3] [--max-train 4000] [--benchmark PATH]
 """
 import argparse, os, sys, time
 
@@ -21,6 +22,7 @@ p.add_argument('--epochs', type=int, default=None, help='epochs of every neural 
 p.add_argument('--max-train', type=int, default=None, help='cap on training pairs per trial')
 p.add_argument('--study', default=None)
 p.add_argument('--seed', type=int, default=0)
+p.add_argument('--benchmark', default='auto', help="CoSQA-format folder or query file for the leaderboard (default 'auto': the workspace's benchmarks/cosqa if downloaded)")
 args = p.parse_args()
 os.environ.setdefault('WANDB_MODE', 'offline')
 
@@ -32,7 +34,7 @@ for name in args.corpus.split(','):
     if not corpus_exists(name, args.ws):
         print(f'building corpus {name!r} …'); corpus_build(recipe=name, ws=args.ws, workers=2, quiet=True)
 lb = automl(args.corpus, budget=args.budget, families=args.families, study=args.study, seed=args.seed, ws=args.ws, report=True,
-            epochs=args.epochs, max_train=args.max_train)
+            epochs=args.epochs, max_train=args.max_train, benchmark=args.benchmark)
 print(f'\n{time.time() - t0:.0f}s in all')
 tf = lb.attrs['trials']
 dflt = tf[tf.default & (tf.state == 'complete')].sort_values('valid_mrr', ascending=False)

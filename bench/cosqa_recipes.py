@@ -38,7 +38,7 @@ p.add_argument('--recipes', default=','.join(RECIPES), help=f'recipes to run, in
 p.add_argument('--wise', default='1,0.5', help='WiSE-FT shares to score each run at')
 p.add_argument('--budget', type=float, default=None, help='seconds after which no new recipe starts')
 p.add_argument('--max-train', type=int, default=None, help='cap on training pairs (smoke tests)')
-p.add_argument('--benchmark', default='cosqa', help="'cosqa' or a CoSQA-format query file")
+p.add_argument('--benchmark', default='cosqa', help="'cosqa' (CoSQA dev in the workspace's benchmarks/cosqa, from `codesearch benchmark download cosqa`) or a CoSQA-format folder or query file")
 p.add_argument('--out', default='cosqa_recipes.md', help='markdown table written here (and a .json beside it)')
 p.add_argument('--seed', type=int, default=0)
 args = p.parse_args()

@@ -3,8 +3,9 @@
 
 Vectors are real embeddings of a real corpus (the project's sample corpus, else functions of the running
 interpreter's standard library) by a real encoder (a trained run with --run, else zero-shot MiniLM),
-repeated with small Gaussian perturbations to reach each size. Queries are real: the CoSQA dev queries
-from ../shared/data when present, else docstring summaries. The baseline in the same run is exact search
+repeated with small Gaussian perturbations to reach each size. Queries are real: those of a CoSQA-format benchmark
+(--benchmark; default CoSQA dev from the workspace's benchmarks/cosqa, filled by `codesearch benchmark download cosqa`),
+else docstring summaries. The baseline in the same run is exact search
 (`flat`), which also gives the ground truth for recall@10.
 
   python bench/search.py                      # 100k and 1M, all kinds, HTTP load at concurrency 32
@@ -49,12 +50,19 @@ def corpus_frame(n_max: int, seed: int = 0):
     return df.reset_index(drop=True), 'Python standard library'
 
 
-def real_queries(df, n: int):
-    "Real natural-language queries: CoSQA dev queries when present, else docstring summaries."
-    p = ROOT.parent/'shared'/'data'/'cosqa'/'cosqa-retrieval-dev-500.json'
-    if p.exists():
-        qs = [d['doc'] for d in json.loads(p.read_text())]
-        return qs[:n], 'CoSQA dev'
+def real_queries(df, n: int, benchmark: str = 'cosqa', ws=None):
+    "Real natural-language queries: those of CoSQA-format `benchmark` ('cosqa': CoSQA dev if downloaded), else docstring summaries."
+    from codesearch_nb.core import CodeSearchError
+    from codesearch_nb.evaluate import resolve_benchmark
+    try:
+        b = resolve_benchmark(benchmark, ws=ws)
+        if b['kind'] != 'cosqa': raise CodeSearchError(f'{benchmark}: not a CoSQA-format benchmark')
+    except CodeSearchError as e:
+        if benchmark != 'cosqa': raise
+        log(f'{e}; using docstring summaries as queries')
+    else:
+        qs = [d['doc'] for d in json.loads(Path(b['queries']).read_text())]
+        return qs[:n], b['key']
     s = [x for x in df.get('docstring_summary', []) if isinstance(x, str) and len(x) > 10]
     return s[:n], 'docstring summaries'
 
@@ -209,6 +217,8 @@ def main():
     ap.add_argument('--kinds', nargs='+', default=['flat', 'hnsw', 'ivf', 'ivfpq'])
     ap.add_argument('--base', type=int, default=20000, help='real functions embedded (then perturbed to each size)')
     ap.add_argument('--queries', type=int, default=200)
+    ap.add_argument('--benchmark', default='cosqa', help="CoSQA-format folder or query file whose queries are searched "
+                    "(default 'cosqa': the workspace's benchmarks/cosqa, else docstring summaries)")
     ap.add_argument('--requests', type=int, default=2000, help='HTTP requests in the load run (0: skip)')
     ap.add_argument('--concurrency', type=int, default=32)
     ap.add_argument('--threads', type=int, default=2, help='CPU threads for building (searches use 1, as the service does)')
@@ -227,7 +237,7 @@ def main():
     df, src = corpus_frame(a.base)
     log(f'{len(df):,} functions from the {src}; embedding with {enc_name}')
     base = cached_embeddings(enc, enc_name, df['code'].tolist(), df['language'].tolist(), ws)
-    queries, qsrc = real_queries(df, a.queries)
+    queries, qsrc = real_queries(df, a.queries, a.benchmark, a.workspace)
     enc.encode_queries(queries[:3])
     enc_ms, qv = [], []
     for q in queries:

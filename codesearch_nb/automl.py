@@ -14,7 +14,7 @@ from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, 
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
 from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, minilm_scorer
-from .runs import wandb_start
+from .runs import wandb_start, read_metrics
 from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
 # %% auto #0
@@ -163,7 +163,6 @@ def scorer_run(family:str, # 'bm25' or 'minilm' (zero-shot)
                use_wandb:bool=True, # open a W&B run
               ) -> tuple[str, dict]:
     "Score an untrained trial on the validation pairs, write its run directory, and return (run_id, metrics)."
-    from codesearch_nb.train import wandb_start
     from codesearch_nb.corpus import corpus_meta
     try: chash = corpus_meta(corpus, ws).get('content_hash')
     except CodeSearchError: chash = None
@@ -185,9 +184,10 @@ def scorer_run(family:str, # 'bm25' or 'minilm' (zero-shot)
 def study_storage(study:str, # study name
                   storage:str|None=None, # RDB URL; default sqlite:///<workspace>/automl/<study>.db
                   ws=None, # workspace
+                  create:bool=False, # create the workspace's `automl/` folder for the default SQLite file
                  ):
     "The optuna storage of `study` (RDB with heartbeats, so dead workers' trials are failed and retried)."
-    url = storage or f"sqlite:///{ws_dir('automl', ws)/(study + '.db')}"
+    url = storage or f"sqlite:///{ws_dir('automl', ws, create=create)/(study + '.db')}"
     from optuna.storages import RDBStorage
     try:
         with warnings.catch_warnings():
@@ -210,7 +210,7 @@ def load_study(study:str, # study name
     "Open (or create) the optuna study `study`: TPE sampler, median or successive-halving pruner, maximising validation MRR."
     if not isinstance(study, str) or not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', study): raise CodeSearchError(f'study {study!r}: use letters, digits, ".", "_", "-"')
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    st = study_storage(study, storage, ws)
+    st = study_storage(study, storage, ws, create)
     n_old = 0
     if not create:
         names = [s.study_name for s in optuna.get_all_study_summaries(st)]
@@ -298,7 +298,7 @@ def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMI
                     log(f'trial {trial.number} {fam}: {trial.user_attrs["error"]}; pruned')
                     raise optuna.TrialPruned()
                 m = _valid_metrics(get_scorer(run_id, ws), pairs, chunk, seed)
-                met = json.loads((ws_dir('runs', ws)/run_id/'metrics.json').read_text())
+                met = read_metrics(run_id, ws)
                 m['train_seconds'] = met.get('train_seconds')
                 pruned, cut = cb.pruned, cb.cut
         except optuna.TrialPruned: raise

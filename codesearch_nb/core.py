@@ -111,7 +111,7 @@ def hash_files(paths, # files whose bytes are hashed, in sorted order
         h.update(p.name.encode()); h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
-# %% ../nbs/00_core.ipynb
+# %% ../nbs/00_core.ipynb #c7f4228d
 def progress(it, # what to iterate over
              total:int|None=None, # number of items (default: `len(it)` when it has one)
              what:str='items', # what is counted, for the plain lines

@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_ranks, full_ranks, language_chunks, macro, ndcg, coverage
-from .core import CodeSearchError, workspace, ws_dir, check_run_id, offline_env, write_json
+from .core import CodeSearchError, workspace, ws_path, ws_dir, check_run_id, offline_env, write_json
 from .runs import read_config, run_status, wandb_start
 from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASELINES
 
@@ -200,7 +200,7 @@ def find_benchmark(name:str, # 'cosqa' or 'ndcg'/'codesearchnet'
     "Folder holding the public files of benchmark `name`: the workspace's `benchmarks/<name>`, else `$CODESEARCH_BENCHMARKS/<name>`."
     if name not in BENCHMARK_DIRS: raise CodeSearchError(f'{name!r}: unknown benchmark; choose one of {sorted(BENCHMARK_DIRS)} or pass a path')
     sub = BENCHMARK_DIRS[name]
-    roots = [workspace(ws)/'benchmarks'] + [Path(p).expanduser() for p in [os.environ.get('CODESEARCH_BENCHMARKS')] if p]
+    roots = [ws_path(ws)/'benchmarks'] + [Path(p).expanduser() for p in [os.environ.get('CODESEARCH_BENCHMARKS')] if p]
     for d in (r/sub for r in roots):
         if d.is_dir() and any(d.iterdir()): return d
     raise CodeSearchError(f'{name}: benchmark files not found in {" or ".join(str(r/sub) for r in roots)}; run `codesearch benchmark download {sub}` or pass --benchmark PATH')
@@ -474,7 +474,7 @@ def benchmark_download(name:str, # cosqa or codesearchnet
     if name not in BENCHMARK_SOURCES: raise CodeSearchError(f'{name!r}: unknown benchmark; choose one of {sorted(BENCHMARK_SOURCES)}')
     repo, sha, sub, files = BENCHMARK_SOURCES[name]
     files = files + (['cosqa-retrieval-test-500.json'] if test and name == 'cosqa' else [])
-    d = Path(dest).expanduser() if dest else workspace(ws)/'benchmarks'/name
+    d = Path(dest).expanduser() if dest else workspace(ws, create=True)/'benchmarks'/name
     d.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix='.download-', dir=d))
     try:

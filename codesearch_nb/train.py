@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #00000002
 from __future__ import annotations
-import os, json, time, math, warnings
+import os, sys, json, time, math, warnings, contextlib
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastai.learner import Learner
@@ -198,6 +198,15 @@ def wise_interpolate(model:torch.nn.Module, # the fine-tuned model, changed in p
     return model
 
 # %% ../nbs/05_train.ipynb #d77da978
+@contextlib.contextmanager
+def _line_log(learn):
+    "Without a terminal: no progress bars, one plain line per epoch."
+    old = learn.logger
+    learn.logger = lambda log: print('  '.join(f'{n} {v:.4f}' if isinstance(v, float) else f'{n} {v}' for n, v in zip(learn.recorder.metric_names, log)), flush=True)
+    try:
+        with learn.no_bar(): yield
+    finally: learn.logger = old
+
 def _fit(learn, cfg, rd, resume, init, val, seed) -> dict:
     "Fit `learn` as `cfg` says, save the best weights, score them on `val` and write metrics and predictions."
     run_id = cfg['run_id']
@@ -214,7 +223,7 @@ def _fit(learn, cfg, rd, resume, init, val, seed) -> dict:
         cbs.append(WandbCallback(log=None, log_preds=False, log_model=False))
         learn.gather_args = lambda: {}  # the whole run config is already logged by `wandb_start`; fastai's own gathering trips on our model
     t0 = time.time()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), (contextlib.nullcontext() if sys.stdout.isatty() else _line_log(learn)):
         warnings.filterwarnings('ignore', message='.*padding=.same.*')
         learn.fit_one_cycle(cfg['epochs'], cfg['lr'], cbs=cbs)
     train_s = time.time() - t0
