@@ -52,7 +52,7 @@ def is_zero_shot(family:str, # a family of `FAMILIES`
     if family != 'minilm': return False
     return params.get('minilm_tune', 'full' if params.get('minilm_finetune') else 'zero-shot') == 'zero-shot'
 
-
+# %% ../nbs/07_automl.ipynb #89ed3d16
 def _space(family):
     "(name, kind, spec) of each hyper-parameter of `family`; kind is 'cat', 'float' or 'logfloat'."
     if family == 'bm25': return [('k1', 'float', (0.3, 3.0)), ('b', 'float', (0.1, 1.0))]
@@ -68,6 +68,7 @@ def _space(family):
     if family not in own: raise CodeSearchError(f'family {family!r}: choose from {", ".join(FAMILIES)}')
     return common + own[family]
 
+# %% ../nbs/07_automl.ipynb #ac1ef990
 def default_params(family:str, # one of `FAMILIES`
                   ) -> dict:
     "The trial parameters (family-prefixed) of `family`'s default configuration."
@@ -113,6 +114,7 @@ def extra_callbacks(*cbs):
     try: yield
     finally: _fa_defaults.callbacks = old
 
+# %% ../nbs/07_automl.ipynb #f99b44d5
 class TrialCallback(Callback):
     "After each epoch: validation MRR → optuna trial; stop the fit when pruned or past the deadline."
     order = 70
@@ -200,6 +202,7 @@ def study_storage(study:str, # study name
                 return RDBStorage(url, heartbeat_interval=30, grace_period=120, failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
     except Exception as e: raise CodeSearchError(f'storage {url!r}: cannot open ({type(e).__name__}: {str(e).splitlines()[0][:160]}); give a valid RDB URL')
 
+# %% ../nbs/07_automl.ipynb #e75acf12
 def load_study(study:str, # study name
                storage:str|None=None, # RDB URL (see `study_storage`)
                ws=None, # workspace
@@ -263,6 +266,38 @@ def _wandb_reset():
 
 def _fmt(v): return f'{v:.3g}' if isinstance(v, float) else str(v)
 
+# %% ../nbs/07_automl.ipynb #4d52115b
+def _reuse_duplicate(trial, fam:str, log=print):
+    "A finished trial with the same settings as `trial` (a deterministic scorer): its results are copied onto `trial` and it is returned; else None."
+    dup = next((t for t in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)) if t.params == trial.params), None)
+    if dup is not None:
+        for k, v in dup.user_attrs.items():
+            if k not in ('default', 'error'): trial.set_user_attr(k, v)
+        trial.set_user_attr('duplicate_of', dup.number)
+        log(f'trial {trial.number} {fam}: same settings as trial {dup.number} (valid MRR {dup.value:.4f}); not re-run')
+    return dup
+
+def _train_trial(trial, fam:str, hp:dict, corpus:str, pairs:pd.DataFrame, ws, seed:int, chunk:int, use_wandb:bool,
+                 deadline:float|None, trial_seconds:float|None, t0:float, log=print) -> tuple:
+    "Train a neural trial's run under a `TrialCallback`; return (run_id, validation metrics, pruned, stopped by the deadline)."
+    from codesearch_nb.train import train
+    run_id = new_run_id(fam); trial.set_user_attr('run_id', run_id)
+    dl = min(x for x in (deadline, t0 + trial_seconds if trial_seconds else None, math.inf) if x is not None)
+    cb = TrialCallback(trial, pairs, None if dl == math.inf else dl, chunk, seed)
+    try:
+        with extra_callbacks(cb):
+            train(corpus, fam, ws=ws, seed=seed, run_id=run_id, wandb=use_wandb, **hp)
+    except Exception:
+        if not (cb.cut and not cb.values): raise
+        trial.set_user_attr('error', f'stopped by the time limit ({time.time() - t0:.0f}s) before its first epoch ended')
+        log(f'trial {trial.number} {fam}: {trial.user_attrs["error"]}; pruned')
+        raise optuna.TrialPruned()
+    m = _valid_metrics(get_scorer(run_id, ws), pairs, chunk, seed)
+    met = read_metrics(run_id, ws)
+    m['train_seconds'] = met.get('train_seconds')
+    return run_id, m, cb.pruned, cb.cut
+
+# %% ../nbs/07_automl.ipynb #9b7a2742
 def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMILIES, ws=None, seed:int=0, epochs:int|None=None,
                    max_train:int|None=None, deadline:float|None=None, chunk:int=1000, use_wandb:bool=True, log=print,
                    trial_seconds:float|None=None):
@@ -273,34 +308,13 @@ def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMI
         trial.set_user_attr('family', fam)
         t0 = time.time()
         if fam == 'bm25' or is_zero_shot(fam, trial.params):   # deterministic: a repeated point is not re-run
-            dup = next((t for t in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)) if t.params == trial.params), None)
-            if dup is not None:
-                for k, v in dup.user_attrs.items():
-                    if k not in ('default', 'error'): trial.set_user_attr(k, v)
-                trial.set_user_attr('duplicate_of', dup.number)
-                log(f'trial {trial.number} {fam}: same settings as trial {dup.number} (valid MRR {dup.value:.4f}); not re-run')
-                return dup.value
+            dup = _reuse_duplicate(trial, fam, log)
+            if dup is not None: return dup.value
         try:
             if fam == 'bm25' or is_zero_shot(fam, trial.params):
                 run_id, m = scorer_run(fam, trial.params, pairs, folder, corpus, ws, seed, chunk, use_wandb)
                 trial.set_user_attr('run_id', run_id); pruned = cut = False
-            else:
-                from codesearch_nb.train import train
-                run_id = new_run_id(fam); trial.set_user_attr('run_id', run_id)
-                dl = min(x for x in (deadline, t0 + trial_seconds if trial_seconds else None, math.inf) if x is not None)
-                cb = TrialCallback(trial, pairs, None if dl == math.inf else dl, chunk, seed)
-                try:
-                    with extra_callbacks(cb):
-                        train(corpus, fam, ws=ws, seed=seed, run_id=run_id, wandb=use_wandb, **hp)
-                except Exception:
-                    if not (cb.cut and not cb.values): raise
-                    trial.set_user_attr('error', f'stopped by the time limit ({time.time() - t0:.0f}s) before its first epoch ended')
-                    log(f'trial {trial.number} {fam}: {trial.user_attrs["error"]}; pruned')
-                    raise optuna.TrialPruned()
-                m = _valid_metrics(get_scorer(run_id, ws), pairs, chunk, seed)
-                met = read_metrics(run_id, ws)
-                m['train_seconds'] = met.get('train_seconds')
-                pruned, cut = cb.pruned, cb.cut
+            else: run_id, m, pruned, cut = _train_trial(trial, fam, hp, corpus, pairs, ws, seed, chunk, use_wandb, deadline, trial_seconds, t0, log)
         except optuna.TrialPruned: raise
         except (Exception, KeyboardInterrupt) as e:
             trial.set_user_attr('error', f'{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ""}'.strip(': '))
@@ -325,6 +339,19 @@ def _families(families) -> tuple:
 PRESETS = dict(  # warm start: configurations known to work well on a CPU, tried right after the defaults
     minilm=[{'family': 'minilm', 'minilm_tune': 'adapter', 'minilm_loss': 'softmax', 'minilm_adapter_lr': 1e-3, 'minilm_adapter_bs': 128}])
 
+# %% ../nbs/07_automl.ipynb #556f4e78
+def _queue_start(st:optuna.Study, fams:tuple):
+    "Queue the default configuration of every family in `fams` that has none yet, then the `PRESETS` not tried yet."
+    alive = [t for t in st.trials if t.state.name in ('COMPLETE', 'PRUNED', 'RUNNING', 'WAITING')]
+    have = {t.params.get('family') for t in alive if t.user_attrs.get('default')}
+    for f in fams:
+        if f not in have: st.enqueue_trial(default_params(f), user_attrs={'default': True})
+    tried = {json.dumps(t.params, sort_keys=True) for t in alive if t.user_attrs.get('preset')}
+    for f in fams:
+        for p in PRESETS.get(f, []):
+            if json.dumps(p, sort_keys=True) not in tried: st.enqueue_trial(p, user_attrs={'preset': True})
+
+# %% ../nbs/07_automl.ipynb #f8d9c512
 def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMILIES), study:str|None=None, storage:str|None=None,
               seed:int=0, ws=None, trials:int|None=None, epochs:int|None=None, max_train:int|None=None, pruner:str='median',
               chunk:int=1000, use_wandb:bool=True, defaults:bool=True, trial_share:float=0.25) -> optuna.Study:
@@ -343,15 +370,7 @@ def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMIL
         raise CodeSearchError(f'study {study!r} sweeps corpus {attrs["corpus"]!r} over {",".join(attrs["families"])}; '
                               f'use those (--corpus {attrs["corpus"]} --families {",".join(attrs["families"])}) or a new --study')
     st.set_user_attr('corpus', corpus); st.set_user_attr('families', list(fams)); st.set_user_attr('seed', seed)
-    if defaults:
-        alive = [t for t in st.trials if t.state.name in ('COMPLETE', 'PRUNED', 'RUNNING', 'WAITING')]
-        have = {t.params.get('family') for t in alive if t.user_attrs.get('default')}
-        for f in fams:
-            if f not in have: st.enqueue_trial(default_params(f), user_attrs={'default': True})
-        tried = {json.dumps(t.params, sort_keys=True) for t in alive if t.user_attrs.get('preset')}
-        for f in fams:
-            for p in PRESETS.get(f, []):
-                if json.dumps(p, sort_keys=True) not in tried: st.enqueue_trial(p, user_attrs={'preset': True})
+    if defaults: _queue_start(st, fams)
     t0 = time.time()
     print(f'study {study!r}: {n0} trials so far; {", ".join(fams)} on {corpus!r} for {secs:.0f}s'
           + (f' or {trials} trials' if trials else '') + f' (storage {storage or "automl/" + study + ".db"})')
@@ -383,6 +402,7 @@ def chunk_scores(scorer, # a `Scorer`
         else: out[lang] = [scorer.score(list(q[ii]), list(c[ii]), [lang] * len(ii), None if N_all is None else list(N_all[rows[ii]])) for ii in idx]
     return out
 
+# %% ../nbs/07_automl.ipynb #8b3bbd0f
 def blend_mrr(mats:dict, # language → chunk matrices (the correct code of row i is column i)
              ) -> float:
     "Macro-averaged (over languages) MRR of chunk score matrices."
@@ -425,6 +445,7 @@ def _index_bytes(scorer, codes, langs) -> int:
         return int(sum(v.nbytes for v in bm.scores.values() if hasattr(v, 'nbytes')))
     return 0
 
+# %% ../nbs/07_automl.ipynb #972ca07c
 def query_latency(scorer, # a `Scorer`
                   queries:list, # sample queries (the first `n` are timed)
                   codes:list, # candidate functions
@@ -469,6 +490,7 @@ def _cosqa_file(benchmark, ws=None):
 
 def _evals_path(study, ws): return ws_dir('automl', ws)/study/'evals.json'
 
+# %% ../nbs/07_automl.ipynb #8b4ae80b
 def _models(st, tf, ws, chunk, seed, blend:bool, blend_k:int=3):
     "(name, record, scorer) of every finished trial, best first, plus the blends of the best model of each family."
     fin = tf[tf.state.isin(['complete', 'pruned']) & tf.valid_mrr.notna() & tf.duplicate_of.isna()].sort_values('valid_mrr', ascending=False)
@@ -497,6 +519,35 @@ def _models(st, tf, ws, chunk, seed, blend:bool, blend_k:int=3):
                                         members=[m[0] for m in mem], default=False, params={}, key=w, **{}), b))
     return out, best, blends
 
+# %% ../nbs/07_automl.ipynb #fd69b8d6
+def _fill_evals(c:dict, r:dict, s, tp:pd.DataFrame, cq, corpus:str, annotations, heavy:bool, chunk:int, seed:int, ws):
+    "Add what the cached evaluations `c` of one model (trial record `r`, scorer `s`) lack: test MRR, latency, size; CoSQA and NDCG if `heavy`."
+    from codesearch_nb.corpus import load_corpus
+    if 'test' not in c and len(tp):
+        res = eval_pairs(s, tp, chunk=chunk, seed=seed)
+        c['test'] = {'mrr': res['mrr'], **{l: d['mrr'] for l, d in res['per_language'].items()}}
+        c['query_ms'] = query_latency(s, tp['query'].tolist(), tp['code'].tolist(), tp['language'].tolist())
+        c['index_bytes'] = _index_bytes(s, tp['code'].tolist(), tp['language'].tolist())
+        c['n_params'] = _n_params(s, r, ws)
+    if heavy and cq is not None and str(cq) not in c:
+        c[str(cq)] = eval_cosqa(s, cq)['mrr']
+    if heavy and annotations and f'ndcg:{annotations}' not in c:
+        res = eval_ndcg(s, load_corpus(corpus, ws=ws), annotations)
+        c[f'ndcg:{annotations}'] = {'ndcg_within': res['ndcg_within'], 'ndcg_all': res['ndcg_all']}
+    return c
+
+def _lb_row(name:str, r:dict, c:dict, cq, annotations) -> dict:
+    "The leaderboard row of model `name`: its trial record `r` and cached evaluations `c`."
+    row = dict(model=name, family=r['family'], trial=r['trial'], state=r['state'], default=r.get('default', False),
+               params=r.get('key') or _key_params(r), valid_mrr=r['valid_mrr'],
+               **{k: v for k, v in r.items() if k.startswith('valid_mrr_') and v == v and v is not None},
+               test_mrr=c.get('test', {}).get('mrr'), **{f'test_mrr_{l}': v for l, v in c.get('test', {}).items() if l != 'mrr'})
+    if cq is not None: row['cosqa_mrr'] = c.get(str(cq))
+    if annotations: row.update(c.get(f'ndcg:{annotations}', {'ndcg_within': None, 'ndcg_all': None}))
+    row.update(train_seconds=r.get('train_seconds'), query_ms=c.get('query_ms'), index_bytes=c.get('index_bytes'), n_params=c.get('n_params'))
+    return row
+
+# %% ../nbs/07_automl.ipynb #4b6b4aa7
 def automl_leaderboard(study:str, # study name
                        ws=None, # workspace
                        storage:str|None=None, # RDB URL of the study (default: the workspace's SQLite file)
@@ -524,25 +575,8 @@ def automl_leaderboard(study:str, # study name
     for name, r, s in models + blends:
         key = name if r['family'] != 'blend' else f"{name}:{'+'.join(r['members'])}:{','.join(f'{x:.2f}' for x in s.weights)}"
         c = cache.setdefault(key, {})
-        if 'test' not in c and len(tp):
-            res = eval_pairs(s, tp, chunk=chunk, seed=seed)
-            c['test'] = {'mrr': res['mrr'], **{l: d['mrr'] for l, d in res['per_language'].items()}}
-            c['query_ms'] = query_latency(s, tp['query'].tolist(), tp['code'].tolist(), tp['language'].tolist())
-            c['index_bytes'] = _index_bytes(s, tp['code'].tolist(), tp['language'].tolist())
-            c['n_params'] = _n_params(s, r, ws)
-        if name in heavy and cq is not None and str(cq) not in c:
-            c[str(cq)] = eval_cosqa(s, cq)['mrr']
-        if name in heavy and annotations and f'ndcg:{annotations}' not in c:
-            res = eval_ndcg(s, load_corpus(corpus, ws=ws), annotations)
-            c[f'ndcg:{annotations}'] = {'ndcg_within': res['ndcg_within'], 'ndcg_all': res['ndcg_all']}
-        row = dict(model=name, family=r['family'], trial=r['trial'], state=r['state'], default=r.get('default', False),
-                   params=r.get('key') or _key_params(r), valid_mrr=r['valid_mrr'],
-                   **{k: v for k, v in r.items() if k.startswith('valid_mrr_') and v == v and v is not None},
-                   test_mrr=c.get('test', {}).get('mrr'), **{f'test_mrr_{l}': v for l, v in c.get('test', {}).items() if l != 'mrr'})
-        if cq is not None: row['cosqa_mrr'] = c.get(str(cq))
-        if annotations: row.update(c.get(f'ndcg:{annotations}', {'ndcg_within': None, 'ndcg_all': None}))
-        row.update(train_seconds=r.get('train_seconds'), query_ms=c.get('query_ms'), index_bytes=c.get('index_bytes'), n_params=c.get('n_params'))
-        rows.append(row)
+        _fill_evals(c, r, s, tp, cq, corpus, annotations, name in heavy, chunk, seed, ws)
+        rows.append(_lb_row(name, r, c, cq, annotations))
     ep.parent.mkdir(parents=True, exist_ok=True); ep.write_text(json.dumps(cache, indent=1))
     lb = pd.DataFrame(rows)
     if len(lb):
@@ -555,6 +589,7 @@ def automl_leaderboard(study:str, # study name
         print(leaderboard_markdown(lb))
     return lb
 
+# %% ../nbs/07_automl.ipynb #76df97e3
 def leaderboard_markdown(lb:pd.DataFrame, # from `automl_leaderboard`
                          cols:list|None=None, # columns to show (default: the headline ones)
                          failed:pd.DataFrame|None=None, # failed trials (default: `lb.attrs['failed']`)
@@ -633,6 +668,7 @@ def _bucket_table(ranks, feats, col):
     out.index.name = col.replace('_bucket', '')
     return out
 
+# %% ../nbs/07_automl.ipynb #bdfa802f
 def param_importance(study:optuna.Study, # the study
                      seed:int=0, # seed of the fANOVA forest
                      min_trials:int=4, # complete trials a family needs for its own analysis
@@ -650,6 +686,25 @@ def param_importance(study:optuna.Study, # the study
         rows += [dict(scope=scope, param=k.removeprefix(f'{scope}_'), importance=float(v)) for k, v in imp.items()]
     return pd.DataFrame(rows, columns=['scope', 'param', 'importance'])
 
+# %% ../nbs/07_automl.ipynb #064e1d63
+def _worst_table(r:pd.DataFrame, pairs:pd.DataFrame, worst:int, model:str) -> pd.DataFrame:
+    "The `worst` queries of `model` (its `query_ranks` `r` over `pairs`), with the three functions it returned first."
+    r = r.sort_values(['rank', 'pair'], ascending=[False, True]).head(worst)
+    w = pd.DataFrame(dict(query=pairs.loc[r.pair, 'query'].values, language=r.language.values, function=pairs.loc[r.pair, 'func_name'].values,
+                          rank=r['rank'].values, **{f'returned_{k+1}': [x[k] if len(x) > k else None for x in r.returned] for k in range(3)}))
+    w.attrs['model'] = model
+    return w
+
+def _gain_over_bm25(fin:pd.DataFrame) -> pd.DataFrame|None:
+    "MRR of the best model of each family and its gain over the best BM25 (None without a BM25 trial)."
+    best = fin[fin.family != 'blend'].groupby('family').head(1).set_index('family')
+    if 'bm25' not in best.index: return None
+    cols = [c for c in ('valid_mrr', 'test_mrr', 'cosqa_mrr') if c in best.columns]
+    g = best[cols].astype(float) - best.loc['bm25', cols].astype(float)
+    g.columns = [f'gain_{c}' for c in cols]
+    return pd.concat([best[cols].astype(float), g], axis=1).sort_values('gain_valid_mrr', ascending=False)
+
+# %% ../nbs/07_automl.ipynb #49ecf283
 def diagnose(lb:pd.DataFrame, # from `automl_leaderboard`
              ws=None, # workspace
              split:str='test', # corpus split the diagnostics are computed on
@@ -677,20 +732,13 @@ def diagnose(lb:pd.DataFrame, # from `automl_leaderboard`
     for col in ('query_bucket', 'code_bucket', 'overlap_bucket'): out[f'by_{col[:-7]}'] = _bucket_table(ranks, feats, col)
     top = label[pick[0]] if pick else None
     if top:
-        r = ranks[top].sort_values(['rank', 'pair'], ascending=[False, True]).head(worst)
-        out['worst'] = pd.DataFrame(dict(query=pairs.loc[r.pair, 'query'].values, language=r.language.values, function=pairs.loc[r.pair, 'func_name'].values,
-                                         rank=r['rank'].values, **{f'returned_{k+1}': [x[k] if len(x) > k else None for x in r.returned] for k in range(3)}))
-        out['worst'].attrs['model'] = top
+        out['worst'] = _worst_table(ranks[top], pairs, worst, top)
     tf = meta['trials']
     tc = tf[tf.curve.map(len) > 0].sort_values('valid_mrr', ascending=False).head(curves)
     out['curves'] = pd.DataFrame({f"{r.family} #{r.trial}": pd.Series(r.curve, index=np.arange(1, len(r.curve) + 1)) for r in tc.itertuples()}).rename_axis('epoch')
     out['importance'] = param_importance(load_study(meta['study'], storage, ws), seed)
-    best = fin[fin.family != 'blend'].groupby('family').head(1).set_index('family')
-    if 'bm25' in best.index:
-        cols = [c for c in ('valid_mrr', 'test_mrr', 'cosqa_mrr') if c in best.columns]
-        g = best[cols].astype(float) - best.loc['bm25', cols].astype(float)
-        g.columns = [f'gain_{c}' for c in cols]
-        out['gain_over_bm25'] = pd.concat([best[cols].astype(float), g], axis=1).sort_values('gain_valid_mrr', ascending=False)
+    g = _gain_over_bm25(fin)
+    if g is not None: out['gain_over_bm25'] = g
     return out
 
 # %% ../nbs/07_automl.ipynb #00000036
@@ -708,6 +756,7 @@ def _bar(df, title, ylabel='MRR', rot=0):
     ax.legend(fontsize=7)
     return _png(fig)
 
+# %% ../nbs/07_automl.ipynb #d9d3929c
 def report_plots(diag:dict) -> dict:
     "HTML <img> tags of the diagnostic plots."
     import matplotlib; matplotlib.use('Agg')
@@ -734,6 +783,7 @@ def report_plots(diag:dict) -> dict:
     if g is not None and len(g): p['gain_over_bm25'] = _bar(g[[c for c in g.columns if c.startswith('gain_')]], 'gain of each family over BM25', 'MRR difference')
     return p
 
+# %% ../nbs/07_automl.ipynb #fbab4984
 def _wandb_report(study, page, lb, ws):
     "Log the report page and leaderboard to W&B when online; True when logged."
     if os.environ.get('WANDB_MODE') != 'online': return False
@@ -747,6 +797,34 @@ def _wandb_report(study, page, lb, ws):
     except Exception as e:
         print(f'W&B logging of the report failed ({type(e).__name__}); the HTML file is complete'); return False
 
+# %% ../nbs/07_automl.ipynb #309a850f
+def _report_html(study:str, lb:pd.DataFrame, meta:dict, diag:dict, plots:dict) -> str:
+    "The self-contained HTML page of the report: leaderboard `lb`, failed trials and blends (from `meta`), diagnostic tables and `plots`."
+    H = lambda df, **kw: df.to_html(float_format=lambda v: f'{v:.4f}', na_rep='–', border=0, classes='t', **kw)
+    tf = meta['trials']
+    sec = [f'<h1>AutoML report: {html.escape(study)}</h1>',
+           f'<p>corpus <b>{html.escape(str(meta["corpus"]))}</b> · {len(tf)} trials ({(tf.state == "complete").sum()} complete, {(tf.state == "pruned").sum()} pruned, '
+           f'{(tf.state == "fail").sum()} failed) · ranked by validation MRR (CodeSearchNet protocol) · CoSQA: {html.escape(str(meta.get("cosqa") or "not available"))} · '
+           f'written {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}</p>',
+           '<h2>Leaderboard</h2>', H(lb, index=False)]
+    fl = meta['failed']
+    sec += ['<h2>Failed trials</h2>', H(fl, index=False) if len(fl) else '<p>none</p>']
+    if meta.get('blends'):
+        sec += ['<h2>Blends</h2>', H(pd.DataFrame([dict(blend=k, members=', '.join(v['members']), weights=', '.join(f'{w:.2f}' for w in v['weights']),
+                                                         member_valid_mrr=', '.join(f'{x:.4f}' for x in v['member_valid_mrr'])) for k, v in meta['blends'].items()]), index=False)]
+    titles = dict(by_language='MRR by language (test)', by_query='By query length', by_code='By code length', by_overlap='By lexical overlap (where neural beats BM25)',
+                  gain_over_bm25='Gain of each family over BM25', curves='Learning curves (validation MRR per epoch)', importance='Hyper-parameter importance (fANOVA)')
+    for k in ('by_language', 'by_query', 'by_code', 'by_overlap', 'gain_over_bm25'):
+        if k in diag: sec += [f'<h2>{titles[k]}</h2>', H(diag[k]), plots.get(k, '')]
+    if 'worst' in diag: sec += [f'<h2>The {len(diag["worst"])} worst queries of {html.escape(diag["worst"].attrs["model"])}, with its top 3</h2>', H(diag['worst'], index=False)]
+    sec += [f'<h2>{titles["curves"]}</h2>', plots.get('curves', '<p>no per-epoch values</p>'),
+            f'<h2>{titles["importance"]}</h2>', H(diag['importance'], index=False) if len(diag['importance']) else '<p>too few complete trials</p>', plots.get('importance', '')]
+    css = ('body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px} table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}'
+           'table.t td,table.t th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right} img{max-width:100%}')
+    page = f'<!doctype html><html><head><meta charset="utf-8"><title>AutoML {html.escape(study)}</title><style>{css}</style></head><body>\n' + '\n'.join(sec) + '\n</body></html>\n'
+    return page
+
+# %% ../nbs/07_automl.ipynb #99b7df5d
 def automl_report(study:str, # study name
                   ws=None, # workspace
                   storage:str|None=None, # RDB URL of the study
@@ -764,28 +842,7 @@ def automl_report(study:str, # study name
     show = [c for c in lb.columns if not c.startswith(('valid_mrr_', 'test_mrr_'))] + [c for c in lb.columns if c.startswith(('valid_mrr_', 'test_mrr_'))]
     lb[show].to_csv(d/'leaderboard.csv', index=False)
     (d/'leaderboard.md').write_text(leaderboard_markdown(lb, failed=meta['failed']))
-    H = lambda df, **kw: df.to_html(float_format=lambda v: f'{v:.4f}', na_rep='–', border=0, classes='t', **kw)
-    tf = meta['trials']
-    sec = [f'<h1>AutoML report: {html.escape(study)}</h1>',
-           f'<p>corpus <b>{html.escape(str(meta["corpus"]))}</b> · {len(tf)} trials ({(tf.state == "complete").sum()} complete, {(tf.state == "pruned").sum()} pruned, '
-           f'{(tf.state == "fail").sum()} failed) · ranked by validation MRR (CodeSearchNet protocol) · CoSQA: {html.escape(str(meta.get("cosqa") or "not available"))} · '
-           f'written {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}</p>',
-           '<h2>Leaderboard</h2>', H(lb[show], index=False)]
-    fl = meta['failed']
-    sec += ['<h2>Failed trials</h2>', H(fl, index=False) if len(fl) else '<p>none</p>']
-    if meta.get('blends'):
-        sec += ['<h2>Blends</h2>', H(pd.DataFrame([dict(blend=k, members=', '.join(v['members']), weights=', '.join(f'{w:.2f}' for w in v['weights']),
-                                                         member_valid_mrr=', '.join(f'{x:.4f}' for x in v['member_valid_mrr'])) for k, v in meta['blends'].items()]), index=False)]
-    titles = dict(by_language='MRR by language (test)', by_query='By query length', by_code='By code length', by_overlap='By lexical overlap (where neural beats BM25)',
-                  gain_over_bm25='Gain of each family over BM25', curves='Learning curves (validation MRR per epoch)', importance='Hyper-parameter importance (fANOVA)')
-    for k in ('by_language', 'by_query', 'by_code', 'by_overlap', 'gain_over_bm25'):
-        if k in diag: sec += [f'<h2>{titles[k]}</h2>', H(diag[k]), plots.get(k, '')]
-    if 'worst' in diag: sec += [f'<h2>The {len(diag["worst"])} worst queries of {html.escape(diag["worst"].attrs["model"])}, with its top 3</h2>', H(diag['worst'], index=False)]
-    sec += [f'<h2>{titles["curves"]}</h2>', plots.get('curves', '<p>no per-epoch values</p>'),
-            f'<h2>{titles["importance"]}</h2>', H(diag['importance'], index=False) if len(diag['importance']) else '<p>too few complete trials</p>', plots.get('importance', '')]
-    css = ('body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px} table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}'
-           'table.t td,table.t th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right} img{max-width:100%}')
-    page = f'<!doctype html><html><head><meta charset="utf-8"><title>AutoML {html.escape(study)}</title><style>{css}</style></head><body>\n' + '\n'.join(sec) + '\n</body></html>\n'
+    page = _report_html(study, lb[show], meta, diag, plots)
     p = d/'report.html'; tmp = p.with_name('.report.html.tmp'); tmp.write_text(page); os.replace(tmp, p)
     logged = _wandb_report(study, page, lb, ws)
     print(f'report: {p} ({p.stat().st_size / 1e3:.0f} kB){" · logged to W&B" if logged else ""}')

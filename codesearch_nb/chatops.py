@@ -29,6 +29,7 @@ class Comment:
     "The parts of an `issue_comment` event that chatops uses."
     action:str; repo:str; number:int; comment_id:int; author:str; author_type:str; association:str; body:str; is_pr:bool
 
+# %% ../nbs/11_chatops.ipynb #150f0566
 def _get(d, path, typ, what='event'):
     "The value at dotted `path` of `d`, checked to be of type `typ`."
     v = d
@@ -93,6 +94,7 @@ def _choice(*opts):
         return v
     return f
 
+# %% ../nbs/11_chatops.ipynb #e5618445
 TRAIN_KEYS = dict(model=_choice('nbow', 'cnn', 'rnn', 'selfatt', 'minilm'), corpus=_name, epochs=_num(int, 1, 1000),
                   bs=_num(int, 2, 65536), lr=_num(float, 1e-7, 1.0), seed=_num(int, 0, 2**31-1), dim=_num(int, 8, 4096),
                   dropout=_num(float, 0.0, 0.9), wd=_num(float, 0.0, 1.0), layers=_num(int, 1, 24), heads=_num(int, 1, 32),
@@ -114,6 +116,7 @@ class Command:
     "A parsed chatops command."
     name:str; args:dict=field(default_factory=dict); run_id:str|None=None
 
+# %% ../nbs/11_chatops.ipynb #299dc1f5
 def parse_command(body:str, # the comment text; its first line is the command
                  ) -> Command:
     "Parse `/train`, `/eval`, `/leaderboard` or `/deploy` strictly; `UsageError` otherwise."
@@ -168,6 +171,7 @@ def _pick(ev, prefix, prefer=None):
     keys = sorted(k for k, v in ev.items() if str(k).startswith(prefix) and isinstance(v, dict))
     return ev[keys[-1]] if keys else None
 
+# %% ../nbs/11_chatops.ipynb #ae2972d1
 def flat_metrics(m:dict, # the contents of a metrics.json (any of the known shapes)
                  corpus:str|None=None, # the run's corpus: prefer its `csn-<corpus>` evaluation
                 ) -> dict:
@@ -239,6 +243,7 @@ def _cell(v, base):
     d = round(round(v, 3) - round(base, 3), 3)  # the delta of the numbers shown
     return f'{v:.3f} ' + ('▲ +' if d > 0 else '▼ −' if d < 0 else '= ') + f'{abs(d):.3f}'
 
+# %% ../nbs/11_chatops.ipynb #2bb7f610
 def metrics_table(runs:list, # flat metrics dicts of the new runs (see `run_metrics`)
                   baseline:dict|None=None, # flat metrics of the deployed run, if any
                  ) -> str:
@@ -283,6 +288,7 @@ def sticky_runs(body:str, # body of an existing sticky comment
     except ValueError: return []
     return [r for r in map(_clean_row, rows if isinstance(rows, list) else []) if r]
 
+# %% ../nbs/11_chatops.ipynb #6a1ac677
 def sticky_body(runs:list, # flat metrics of the PR's runs, oldest first
                 baseline:dict|None=None, # flat metrics of the deployed run
                 head_sha:str|None=None, # the PR head commit
@@ -427,6 +433,7 @@ def _wandb_record(run_id, ws, github_sha) -> str|None:
     except Exception as e: print(f'W&B config not updated ({type(e).__name__}: {str(e)[:120]}); config.json has github_sha')
     return url
 
+# %% ../nbs/11_chatops.ipynb #296aea9e
 def _train(corpus:str|None=None, model:str='nbow', ws=None, github_sha:str|None=None, **hyper) -> str:
     "Train with `train.train` (building the stdlib corpus first if it is asked for and missing); return the run id."
     import inspect
@@ -446,6 +453,7 @@ def _train(corpus:str|None=None, model:str='nbow', ws=None, github_sha:str|None=
         if not accepts and (url := _wandb_record(rid, ws, github_sha)): update_config(rid, ws, wandb_url=url)
     return rid
 
+# %% ../nbs/11_chatops.ipynb #3245f46d
 def _evaluate(run_id:str, ws=None) -> None:
     "Score `run_id` with `evaluate.evaluate`: the test split of its corpus, then CoSQA when its files are available."
     from codesearch_nb.evaluate import evaluate
@@ -496,6 +504,7 @@ def _baseline(ws):
         return run_metrics(d['run_id'], ws) if d else None
     except CodeSearchError: return None
 
+# %% ../nbs/11_chatops.ipynb #55d894c2
 def _markdown_df(df, n=15):
     "The first `n` rows of a DataFrame as a markdown table (no `tabulate` needed)."
     df = df.head(n)
@@ -618,6 +627,7 @@ def read_event(event:str, # path of the event JSON file
     try: return json.loads(text)
     except ValueError as e: raise CodeSearchError(f'{event}: not JSON ({e}); pass --event $GITHUB_EVENT_PATH')
 
+# %% ../nbs/11_chatops.ipynb #44d861dd
 def chatops(event:str, # path of the GitHub event JSON (`$GITHUB_EVENT_PATH`)
             api_url:str=None, # GitHub API URL (default `$GITHUB_API_URL` or https://api.github.com)
             token:str=None, # GitHub token (default `$GITHUB_TOKEN`)

@@ -27,6 +27,7 @@ VERBS = {
     'index':              ('index', 'build_index', ('run_id',)),
     'query':              ('index', 'query', ('q',)),
     'serve':              ('serve', 'serve', ()),
+    'mcp':                ('mcp_server', 'mcp', ()),
     'deploy':             ('serve', 'deploy', ('run_id',)),
     'chatops':            ('chatops', 'chatops', ()),
 }

@@ -37,6 +37,7 @@ class Filters:
     near_min_ids:int=10          # functions with fewer distinct identifiers are only de-duplicated exactly
     skip_paths:bool=True         # skip test/vendor/node_modules/third_party folders and test files
 
+# %% ../nbs/01a_corpus.ipynb #7b55a277
 DROP_REASONS = ('no docstring', 'short summary', 'short function', 'test name', 'standard method', 'exact duplicate', 'near duplicate')
 
 STANDARD_METHODS = dict(
@@ -55,6 +56,7 @@ def is_standard_method(r:dict) -> bool:
     if i in STANDARD_METHODS.get(lang, ()): return True
     return lang in ('java', 'php') and len(parts) >= 2 and parts[-1] == parts[-2]  # a constructor named after its class
 
+# %% ../nbs/01a_corpus.ipynb #aeea3783
 _SUBWORD = re.compile(r'[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+')
 
 def has_test_name(r:dict) -> bool:
@@ -93,6 +95,7 @@ def minhash_sigs(sets:list, # lists of distinct strings
     ms = MinHash.bulk([[t.encode('utf-8', 'surrogatepass') for t in s] for s in sets], num_perm=num_perm, seed=1, scheme='affine32')
     return np.stack([m.hashvalues.astype(np.uint32) for m in ms])
 
+# %% ../nbs/01a_corpus.ipynb #aeb50046
 def dedup(keys:list, # `code_key` per function, in visiting order
           sigs:np.ndarray|None=None, # (n, num_perm) MinHash signatures (rows of zeros: not compared), or None to skip near duplicates
           sets:list|None=None, # the identifier set of each function, to confirm candidates exactly (else the signatures' estimate)
@@ -142,6 +145,7 @@ def choose_depth(repos:list, rels:list, max_share:float=0.1, max_depth:int=4) ->
         if best is None or top < best: best, best_d = top, d
     return best_d
 
+# %% ../nbs/01a_corpus.ipynb #094390bc
 def assign_partitions(sizes:dict, # split unit -> number of functions
                       fractions:tuple=(0.8, 0.1, 0.1), # train, valid, test
                       seed:int=0, # changes the order of units
@@ -165,6 +169,7 @@ def code_version() -> str:
     import codesearch_nb.extract as e
     return hash_files([Path(e.__file__), Path(__file__)]) if '__file__' in globals() else hash_files([Path(e.__file__)])
 
+# %% ../nbs/01a_corpus.ipynb #d0c7c79b
 def make_shards(src:Source, # the source the files belong to
                 files:list, # (relative path, size) pairs from `list_files`
                 filters:Filters, # filters applied in the shard
@@ -191,16 +196,7 @@ def make_shards(src:Source, # the source the files belong to
     flush()
     return out
 
-def extract_shard(spec:dict, # a shard from `make_shards`
-                  out_dir:str, # folder of saved shards
-                 ) -> dict:
-    "Extract and filter the functions of one shard and save them (reused when already saved); return its counts."
-    out = Path(out_dir); done = out/f"{spec['id']}.json"
-    if done.exists() and (out/f"{spec['id']}.parquet").exists():
-        try: return {**json.loads(done.read_text()), 'reused': True}
-        except ValueError: pass
-    with gc_paused(): return _extract_shard(spec, out, done)
-
+# %% ../nbs/01a_corpus.ipynb #24663634
 def _extract_shard(spec, out, done):
     t0 = time.perf_counter()
     src, f = Source(**spec['source']), Filters(**spec['filters'])
@@ -228,6 +224,17 @@ def _extract_shard(spec, out, done):
                skips=dict(skips), drops=dict(drops), seconds=time.perf_counter() - t0)
     tmp = done.with_suffix(f'.{os.getpid()}.tmp'); tmp.write_text(json.dumps(res)); os.replace(tmp, done)
     return {**res, 'reused': False}
+
+# %% ../nbs/01a_corpus.ipynb #ac50ae53
+def extract_shard(spec:dict, # a shard from `make_shards`
+                  out_dir:str, # folder of saved shards
+                 ) -> dict:
+    "Extract and filter the functions of one shard and save them (reused when already saved); return its counts."
+    out = Path(out_dir); done = out/f"{spec['id']}.json"
+    if done.exists() and (out/f"{spec['id']}.parquet").exists():
+        try: return {**json.loads(done.read_text()), 'reused': True}
+        except ValueError: pass
+    with gc_paused(): return _extract_shard(spec, out, done)
 
 # %% ../nbs/01a_corpus.ipynb #00000016
 def run_shards(specs:list, # shard specs from `make_shards`
@@ -275,7 +282,7 @@ def _where(sources): return ', '.join(str(s.origin or s.root) for s in sources)[
 def _write_table_atomic(t:pa.Table, path:Path):
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp'); pq.write_table(t, tmp); os.replace(tmp, path)
 
-
+# %% ../nbs/01a_corpus.ipynb #fcda2dd7
 def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sources`)
                  name:str, # corpus name: the folder `corpora/<name>`
                  filters:Filters|None=None, # CodeSearchNet filters (default: all on)
@@ -386,6 +393,7 @@ def format_summary(meta:dict) -> str:
                       f"{meta['shards']} shards ({meta['shards_reused']} reused), {meta['workers']} worker(s){' on ' + meta['scheduler'] if meta['scheduler'] else ''}, "
                       f"{sec.get('total', 0):.1f} s; content hash {meta['content_hash']}"])
 
+# %% ../nbs/01a_corpus.ipynb #746001cd
 def corpus_dir(name:str, # corpus name
                ws:str|Path|None=None, # workspace
               ) -> Path:
@@ -414,6 +422,7 @@ def corpus_exists(name:str, # corpus name
     except (OSError, ValueError): return False
     return all((d/f'{L}_{P}.parquet').exists() for L, c in m['counts'].items() for P, n in c.items() if n)
 
+# %% ../nbs/01a_corpus.ipynb #1788a925
 def corpus_info(name:str='stdlib', # corpus name
                 ws:str|None=None, # workspace (default `$CODESEARCH_HOME` or ./codesearch_workspace)
                ) -> pd.DataFrame:
@@ -499,6 +508,7 @@ def write_jsonl_gz(df:pd.DataFrame, # functions with (at least) CodeSearchNet's 
             os.replace(tmp, p); out.append(p)
     return out
 
+# %% ../nbs/01a_corpus.ipynb #a93e0907
 def read_jsonl_gz(paths:str|Path|list, # files, or folders searched for `*.jsonl.gz`
                  ) -> pd.DataFrame:
     "Functions from CodeSearchNet-format `jsonl.gz` files, with the columns of `FIELDS`."

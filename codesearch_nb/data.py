@@ -28,6 +28,13 @@ def _doc_rest(doc, summary):
     rest = (doc or '').replace(summary or '', '', 1).strip()
     return rest
 
+# %% ../nbs/03_data.ipynb #e2bfe543
+def _insert_doc(code, doc):
+    "Put `doc` as a comment block after the first line of `code` (the signature)."
+    head, _, body = code.partition('\n')
+    return head + '\n' + '\n'.join('    # ' + l for l in doc.splitlines()) + ('\n' + body if body else '')
+
+# %% ../nbs/03_data.ipynb #b76b2f18
 def make_pairs(df:pd.DataFrame, # corpus rows (fields of `extract.FIELDS`)
                name_prob:float=0.1, # chance that the query is the split function name
                code_doc:str='none', # docstring on the code side: 'none', 'rest' or 'full'
@@ -62,11 +69,6 @@ def make_pairs(df:pd.DataFrame, # corpus rows (fields of `extract.FIELDS`)
         rows.append((q, code, r.language, r.func_name, isn))
     return pd.DataFrame(rows, columns=['query', 'code', 'language', 'func_name', 'is_name'])
 
-def _insert_doc(code, doc):
-    "Put `doc` as a comment block after the first line of `code` (the signature)."
-    head, _, body = code.partition('\n')
-    return head + '\n' + '\n'.join('    # ' + l for l in doc.splitlines()) + ('\n' + body if body else '')
-
 # %% ../nbs/03_data.ipynb #w0000002
 _WEB_STOP = {'a', 'an', 'the', 'given', 'specified', 'provided', 'supplied', 'this', 'that', 'these', 'those'}
 _WEB_IRREG = {'does': 'do', 'has': 'have', 'was': 'was', 'its': 'its', 'class': 'class', 'alias': 'alias', 'news': 'news'}
@@ -79,6 +81,7 @@ def _base_verb(w):
     if w.endswith('s') and not w.endswith(('ss', 'us', 'is')) and len(w) > 3: return w[:-1]
     return w
 
+# %% ../nbs/03_data.ipynb #e2be4253
 def web_query(summary:str, # a docstring summary
               lang:str='python', # language the query names
               rng=None, # numpy Generator for the random choices (default: seed 0)
@@ -119,6 +122,7 @@ def pad_batch(seqs:list[list[int]], pad_id:int=0) -> torch.Tensor:
     for i, s in enumerate(seqs): out[i, :len(s)] = torch.as_tensor(s, dtype=torch.long)
     return out
 
+# %% ../nbs/03_data.ipynb #8997e6ed
 class PairDL(DataLoader):
     "A fastai DataLoader of padded (query, code, language, target) batches with language balance, length buckets and optional topic batches."
     n_inp = 3
@@ -162,6 +166,7 @@ def code_idf(code_ids:list, # token ids of each text (each training function; or
     for ids in code_ids: df[np.unique(np.asarray(ids, dtype=np.int64))] += 1
     return np.log((len(code_ids) + 1) / (df + 1)) + 1
 
+# %% ../nbs/03_data.ipynb #df6e8830
 def query_topics(ids:list, # token ids of each query
                  vocab_size:int, # vocabulary size
                  k:int=50, # number of topics

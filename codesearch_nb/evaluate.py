@@ -205,6 +205,7 @@ def find_benchmark(name:str, # 'cosqa' or 'ndcg'/'codesearchnet'
         if d.is_dir() and any(d.iterdir()): return d
     raise CodeSearchError(f'{name}: benchmark files not found in {" or ".join(str(r/sub) for r in roots)}; run `codesearch benchmark download {sub}` or pass --benchmark PATH')
 
+# %% ../nbs/06a_evaluate.ipynb #d52a474f
 def _cosqa_query_file(d:Path) -> Path:
     js = sorted(p for p in d.glob('*.json'))
     if len(js) == 1: return js[0]
@@ -280,6 +281,30 @@ def tables(results:dict, # model name → result of one benchmark
     per.index.name = 'language'
     return summary, per
 
+# %% ../nbs/06a_evaluate.ipynb #bb0a7df0
+def _plot_per_language(d:Path, per:pd.DataFrame, main:str, key:str):
+    "per_language.png: the headline metric `main` per language (rows of `per`) per model (columns)."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(per) * max(1, len(per.columns)) / 2), 3.5))
+    per.astype(float).plot.bar(ax=ax, rot=0)
+    ax.set_ylabel(main); ax.set_title(f'{main} per language ({key})'); ax.set_ylim(0, 1)
+    fig.tight_layout(); fig.savefig(d/'per_language.png', dpi=100); plt.close(fig)
+
+def _plot_ranks(d:Path, results:dict, key:str):
+    "ranks.csv and rank_distribution.png: every query's rank, and the share of queries whose function is within rank k."
+    import matplotlib.pyplot as plt
+    rows = [(m, l, int(x)) for m, r in results.items() for l, rk in r.get('ranks', {}).items() for x in np.asarray(rk).ravel()]
+    if rows:
+        rk = pd.DataFrame(rows, columns=['model', 'language', 'rank'])
+        rk.to_csv(d/'ranks.csv', index=False)
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for m, g in rk.groupby('model', sort=False):
+            x = np.sort(g['rank'].values)
+            ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', label=m)
+        ax.set_xscale('log'); ax.set_xlabel('rank of the correct function'); ax.set_ylabel('share of queries with rank ≤ k')
+        ax.set_title(f'rank distribution ({key})'); ax.legend(); ax.grid(alpha=.3)
+        fig.tight_layout(); fig.savefig(d/'rank_distribution.png', dpi=100); plt.close(fig)
+
 # %% ../nbs/06a_evaluate.ipynb #0000004f
 def write_report(results:dict, # model name → result of one benchmark
                  bench:dict, # from `resolve_benchmark`
@@ -287,7 +312,6 @@ def write_report(results:dict, # model name → result of one benchmark
                 ) -> Path:
     "Write the report folder of one benchmark's results and return its path."
     import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     kind, key = bench['kind'], bench['key']
     d = ws_dir('reports', ws)/f"{key}-{time.strftime('%Y%m%d-%H%M%S')}"
     while d.exists(): d = d.with_name(d.name + 'x')
@@ -300,21 +324,8 @@ def write_report(results:dict, # model name → result of one benchmark
     (d/'report.html').write_text(f'<!doctype html><meta charset="utf-8"><title>{title}</title><h2>{title}</h2>\n{summary.to_html(float_format="%.3f")}\n'
                                  f'<h3>{main} per language</h3>\n{per.to_html(float_format="%.3f")}\n'
                                  f'<p><img src="per_language.png"></p>' + ('<p><img src="rank_distribution.png"></p>' if kind != 'ndcg' else ''))
-    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(per) * max(1, len(per.columns)) / 2), 3.5))
-    per.astype(float).plot.bar(ax=ax, rot=0)
-    ax.set_ylabel(main); ax.set_title(f'{main} per language ({key})'); ax.set_ylim(0, 1)
-    fig.tight_layout(); fig.savefig(d/'per_language.png', dpi=100); plt.close(fig)
-    rows = [(m, l, int(x)) for m, r in results.items() for l, rk in r.get('ranks', {}).items() for x in np.asarray(rk).ravel()]
-    if rows:
-        rk = pd.DataFrame(rows, columns=['model', 'language', 'rank'])
-        rk.to_csv(d/'ranks.csv', index=False)
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        for m, g in rk.groupby('model', sort=False):
-            x = np.sort(g['rank'].values)
-            ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', label=m)
-        ax.set_xscale('log'); ax.set_xlabel('rank of the correct function'); ax.set_ylabel('share of queries with rank ≤ k')
-        ax.set_title(f'rank distribution ({key})'); ax.legend(); ax.grid(alpha=.3)
-        fig.tight_layout(); fig.savefig(d/'rank_distribution.png', dpi=100); plt.close(fig)
+    _plot_per_language(d, per, main, key)
+    _plot_ranks(d, results, key)
     write_json(d/'results.json', {'benchmark': {k: str(v) for k, v in bench.items()},
                                    'results': {m: {k: v for k, v in r.items() if k not in ('ranks', 'ids')} for m, r in results.items()}})
     return d
@@ -342,6 +353,29 @@ def log_wandb(run_id:str, # the run (and W&B run) id
         print(f'warning: W&B logging of {run_id} failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); results are on disk')
         return False
 
+# %% ../nbs/06a_evaluate.ipynb #e3a52309
+def _bench_data(bench:dict, corpus:str, ws=None):
+    "(corpus rows, evaluation pairs) that benchmark `bench` needs: rows for csn and ndcg, pairs for csn; None otherwise."
+    kind, df, pairs = bench['kind'], None, None
+    if kind in ('csn', 'ndcg'):
+        from codesearch_nb.corpus import load_corpus
+        df = load_corpus(corpus, partition='test' if kind == 'csn' else None, ws=ws)
+        if kind == 'csn':
+            pairs = csn_pairs(df)
+            if not len(pairs): raise CodeSearchError(f'{corpus}: the test split has no function with a docstring summary to use as a query')
+    return df, pairs
+
+def _score_on(sc, bench:dict, df, pairs, chunk:int, seed:int, strip_docstrings:bool, top_k:int) -> dict:
+    "The result of scorer `sc` on benchmark `bench`, stamped with its key, seconds, time and protocol settings."
+    kind, key = bench['kind'], bench['key']
+    t0 = time.time()
+    if kind == 'csn': res = eval_pairs(sc, pairs, chunk=chunk, seed=seed)
+    elif kind == 'cosqa': res = eval_cosqa(sc, bench['queries'], strip_docstrings=strip_docstrings)
+    else: res = eval_ndcg(sc, df, bench['annotations'], top_k=top_k)
+    res.update(benchmark=key, seconds=round(time.time() - t0, 2), evaluated_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+               **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind == 'ndcg' else {}))
+    return res
+
 # %% ../nbs/06a_evaluate.ipynb #00000053
 def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / functions from Python)
              benchmark:str='csn', # csn (a corpus's test split), cosqa, ndcg, or a path to CoSQA- or annotationStore-format files
@@ -361,21 +395,11 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     bench = resolve_benchmark(benchmark, corpus, ws)
     if bench['kind'] == 'cosqa' and strip_docstrings: bench['key'] += '-nodoc'   # a different task: stored apart
     kind, key = bench['kind'], bench['key']
-    if kind in ('csn', 'ndcg'):
-        from codesearch_nb.corpus import load_corpus
-        df = load_corpus(corpus, partition='test' if kind == 'csn' else None, ws=ws)
-        if kind == 'csn':
-            pairs = csn_pairs(df)
-            if not len(pairs): raise CodeSearchError(f'{corpus}: the test split has no function with a docstring summary to use as a query')
+    df, pairs = _bench_data(bench, corpus, ws)
     scorers = [get_scorer(m, ws) for m in models]
     results, stored = {}, {}
     for sc in scorers:
-        t0 = time.time()
-        if kind == 'csn': res = eval_pairs(sc, pairs, chunk=chunk, seed=seed)
-        elif kind == 'cosqa': res = eval_cosqa(sc, bench['queries'], strip_docstrings=strip_docstrings)
-        else: res = eval_ndcg(sc, df, bench['annotations'], top_k=top_k)
-        res.update(benchmark=key, seconds=round(time.time() - t0, 2), evaluated_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-                   **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind == 'ndcg' else {}))
+        res = _score_on(sc, bench, df, pairs, chunk, seed, strip_docstrings, top_k)
         name = sc.name if sc.name not in results else f'{sc.name}-{len(results)}'
         results[name] = res
         stored[name] = save_result(sc, key, res, ws)
@@ -390,13 +414,9 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     summary.attrs.update(report=str(out) if out else None, results=results, benchmark=bench)
     return summary
 
-# %% ../nbs/06a_evaluate.ipynb #00000058
-def leaderboard(metric:str='mrr', # metric to rank on, e.g. mrr, mrr_full, recall@10, ndcg_within
-                benchmark:str=None, # only this benchmark key (e.g. csn-stdlib, cosqa-dev-500)
-                models:list=None, # only these runs / baselines
-                ws:str=None, # workspace folder
-               ) -> pd.DataFrame:
-    "All runs and baselines ranked on `metric` per benchmark (printed and returned)."
+# %% ../nbs/06a_evaluate.ipynb #9bce47cd
+def _result_rows(ws=None) -> list[dict]:
+    "One row per stored result of every finished run and baseline, plus what training measured for each run (`valid-<corpus>`)."
     rows = []
     for kind, sub in (('run', 'runs'), ('baseline', 'baselines')):
         for p in sorted((workspace(ws)/sub).glob('*/metrics.json')):
@@ -412,7 +432,16 @@ def leaderboard(metric:str='mrr', # metric to rank on, e.g. mrr, mrr_full, recal
                 except CodeSearchError: corpus = ''
                 nums = {k.removeprefix('valid_'): v for k, v in m.items() if k.startswith('valid_') and isinstance(v, (int, float)) and not isinstance(v, bool)}
                 rows.append(dict(model=p.parent.name, kind=kind, benchmark=f'valid-{corpus}'.rstrip('-'), **nums))
-    df = pd.DataFrame(rows)
+    return rows
+
+# %% ../nbs/06a_evaluate.ipynb #00000058
+def leaderboard(metric:str='mrr', # metric to rank on, e.g. mrr, mrr_full, recall@10, ndcg_within
+                benchmark:str=None, # only this benchmark key (e.g. csn-stdlib, cosqa-dev-500)
+                models:list=None, # only these runs / baselines
+                ws:str=None, # workspace folder
+               ) -> pd.DataFrame:
+    "All runs and baselines ranked on `metric` per benchmark (printed and returned)."
+    df = pd.DataFrame(_result_rows(ws))
     if models is not None and len(df): df = df[df.model.isin([str(m) for m in ([models] if isinstance(models, str) else models)])]
     if benchmark is not None and len(df): df = df[df.benchmark == benchmark]
     if not len(df):
@@ -447,6 +476,7 @@ def _check_file(p:Path, name:str):
         if not rows or any(c not in rows[0] for c in want): raise ValueError(f'header lacks {want}')
         if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows): raise ValueError('truncated or ragged CSV')
 
+# %% ../nbs/06a_evaluate.ipynb #f60a035e
 def _fetch(url:str, dest:Path, timeout:float):
     "Stream `url` into `dest`; raise ValueError on a bad status or a short body."
     import urllib.request, urllib.error
@@ -463,6 +493,7 @@ def _fetch(url:str, dest:Path, timeout:float):
     if want is not None and n != int(want): raise ValueError(f'got {n:,} of {int(want):,} bytes')
     return n
 
+# %% ../nbs/06a_evaluate.ipynb #69f26bc8
 def benchmark_download(name:str, # cosqa or codesearchnet
                        dest:str=None, # folder for the files (default: the workspace's benchmarks/<name>)
                        base_url:str=GITHUB_RAW, # where GitHub raw paths are served from (a mirror or a test server)

@@ -57,6 +57,7 @@ def get_parser(lang:str, # one of `LANGS`
     "A tree-sitter parser for `lang` (cached per process)."
     return ts.Parser(get_language(lang))
 
+# %% ../nbs/00_extract.ipynb #65e58ee5
 def _as_bytes(src): return src.encode('utf-8', 'surrogatepass') if isinstance(src, str) else bytes(src)
 
 def parse_only(src:str|bytes, # source text
@@ -83,6 +84,7 @@ def _dedent(t):
         if pre: t = '\n'.join(l[len(pre):] for l in lines)
     return t.strip()
 
+# %% ../nbs/00_extract.ipynb #c65c3ad1
 def clean_comment(text:str, # a comment as written: `/** … */`, or `//` / `#` lines joined by newlines
                  ) -> str:
     "The text of a doc comment without its comment markers, dedented."
@@ -111,6 +113,7 @@ _PARA = re.compile(r'\n[ \t]*\n|<[pP](?:\s[^>]*)?>')
 _INLINE = re.compile(r'\{@(\w+)\s*([^{}]*)\}')  # innermost first: `{@return {@code x}}`
 _HTML = re.compile(r'</?[A-Za-z][^>]*>')
 
+# %% ../nbs/00_extract.ipynb #520858b3
 def _inline(m):
     tag, body = m.group(1), m.group(2).strip()
     if tag == 'return': return f'Returns {body}.'  # Javadoc renders `{@return x}` as "Returns x."
@@ -135,6 +138,7 @@ def _summary_paragraph(doc):
         if cut or not m: return ''
         pos = m.end()
 
+# %% ../nbs/00_extract.ipynb #627bc2c9
 def summarize_docstring(doc:str, # a cleaned docstring (see `clean_comment`)
                         entities:bool=False, # decode HTML entities (`&lt;` → `<`), for Javadoc, which is HTML
                        ) -> str:
@@ -205,6 +209,7 @@ def _block_doc(unit, src, spec, coms=None):
         nxt, k = c.start_byte, k - 1
     return '', None
 
+# %% ../nbs/00_extract.ipynb #abac3708
 def _line_start(src, a):
     i = src.rfind(b'\n', 0, a)
     return not src[i + 1:a].strip()
@@ -290,6 +295,7 @@ def _js_object_name(n, src):
 
 def _js_class_name(n, src): return _fname(n, src) or _js_object_name(n, src)
 
+# %% ../nbs/00_extract.ipynb #03d7104d
 def _js_named(n, src):
     t = n.type
     if t in ('function_declaration', 'generator_function_declaration', 'method_definition'): return n, _fname(n, src), None
@@ -314,6 +320,7 @@ def _js_named(n, src):
         return p, _fname(p, src, 'property'), None
     return None
 
+# %% ../nbs/00_extract.ipynb #082a7281
 _JS = dict(fn={'function_declaration', 'generator_function_declaration', 'method_definition',
                'arrow_function', 'function_expression', 'generator_function'},
            strings={'string', 'template_string', 'regex'}, comments={'comment', 'html_comment'},
@@ -380,6 +387,7 @@ def _prune_res(lang):
         for k in _kind_ids(lang, {name}): out[k] = (re.compile(pat), re.compile(pat.encode()))
     return out
 
+# %% ../nbs/00_extract.ipynb #ff282823
 def _walk(tree, text, kinds, prune=None, outer=True):
     "Function and scope nodes as (flags, node), the start bytes and texts of the code tokens, and the comment nodes, in document order."
     cur, get = tree.walk(), kinds.get
@@ -434,6 +442,7 @@ def _drop_span(src, a, b, lo):
     if not src[ls:a].strip() and not src[b:le].strip(): a, b = max(ls, lo), min(le + 1, len(src))
     return a, b
 
+# %% ../nbs/00_extract.ipynb #d8c87038
 def _record(unit, ident, func_name, spec, b, tok, starts, toks, coms, lang, repo, path, sha, url):
     "The record of the function `unit` of the source bytes `b`."
     a, e = unit.start_byte, unit.end_byte
@@ -454,6 +463,7 @@ def _record(unit, ident, func_name, spec, b, tok, starts, toks, coms, lang, repo
                 url=f'{url}#L{start_line}-L{end_line}' if url else '', identifier=ident,
                 start_line=start_line, end_line=end_line)
 
+# %% ../nbs/00_extract.ipynb #7578076b
 @contextlib.contextmanager
 def gc_paused():
     "Pause Python's cycle collector inside the block: records hold no reference cycles, so collecting while thousands pile up is wasted work."
@@ -463,16 +473,7 @@ def gc_paused():
     finally:
         if paused: gc.enable()
 
-def extract_source(src:str|bytes, # the text of one source file (bytes are read as UTF-8)
-                   lang:str, # one of `LANGS`
-                   path:str='', # path recorded in each record (relative to the repository root)
-                   repo:str='', # repository name recorded in each record, e.g. `owner/name`
-                   sha:str='', # commit of the repository, recorded and used in `url`
-                   url_base:str='', # web address of the repository, e.g. `https://github.com/owner/name`
-                  ) -> tuple[list[dict], Counter]:
-    "Records of all functions in `src`, and a Counter of skipped functions by reason."
-    with gc_paused(): return _extract(src, lang, path, repo, sha, url_base)
-
+# %% ../nbs/00_extract.ipynb #7e3b04bc
 def _extract(src, lang, path, repo, sha, url_base):
     spec, kinds = _spec(lang), _kinds(lang)
     b = _as_bytes(src)
@@ -501,6 +502,17 @@ def _extract(src, lang, path, repo, sha, url_base):
         except Exception:  # a tree shape we did not foresee: never fatal, always counted
             skipped['syntax error' if n.has_error else 'extraction error'] += 1
     return recs, skipped
+
+# %% ../nbs/00_extract.ipynb #171ed310
+def extract_source(src:str|bytes, # the text of one source file (bytes are read as UTF-8)
+                   lang:str, # one of `LANGS`
+                   path:str='', # path recorded in each record (relative to the repository root)
+                   repo:str='', # repository name recorded in each record, e.g. `owner/name`
+                   sha:str='', # commit of the repository, recorded and used in `url`
+                   url_base:str='', # web address of the repository, e.g. `https://github.com/owner/name`
+                  ) -> tuple[list[dict], Counter]:
+    "Records of all functions in `src`, and a Counter of skipped functions by reason."
+    with gc_paused(): return _extract(src, lang, path, repo, sha, url_base)
 
 # %% ../nbs/00_extract.ipynb #0000003f
 def extract_file(path:str|Path, # the file to read

@@ -114,6 +114,7 @@ def new_index(params:dict, # from `index_params`
     if k == 'ivfpq': ix.pq.cp.niter = 10
     return ix
 
+# %% ../nbs/08_index.ipynb #60a2f3a0
 def use_gpu() -> bool:
     "True when the installed faiss is built with GPU support and sees a GPU."
     return hasattr(faiss, 'StandardGpuResources') and faiss.get_num_gpus() > 0
@@ -152,6 +153,7 @@ def exact_topk(qv:np.ndarray, # (n, d) query vectors
         best_s, best_i = np.take_along_axis(best_s, o, 1), np.take_along_axis(best_i, o, 1); at += len(c)
     return best_i
 
+# %% ../nbs/08_index.ipynb #d69da801
 def tune_nprobe(index:faiss.Index, # a filled IVF index
                 X:list, # its vectors, as a list of chunks
                 qv:np.ndarray, # query vectors to tune on
@@ -185,6 +187,7 @@ def load_chunks(folder:str|Path, # the `emb/` folder
     if n is not None and at > n: out[-1] = out[-1][:len(out[-1]) - (at - n)]
     return out
 
+# %% ../nbs/08_index.ipynb #3318cda6
 def embed_chunks(texts:list, # what to encode, one per row
                  langs:list, # language of each row
                  encoder, # has `encode_code(codes, langs)` (see `core`)
@@ -243,6 +246,7 @@ def read_meta(folder:str|Path) -> dict:
     p = Path(folder)/'meta.json'
     return jsonlib.loads(p.read_text()) if p.exists() else {}
 
+# %% ../nbs/08_index.ipynb #a5a8d4ae
 def merge_tables(old:pd.DataFrame, # the stored table
                  new:pd.DataFrame, # freshly extracted rows (from `function_table`)
                 ) -> tuple[pd.DataFrame, dict]:
@@ -524,6 +528,7 @@ def run_searcher(run_id:str, # run whose index to load
         _SEARCHERS[key] = Searcher(folder, encoder or load_run_encoder(run_id, ws))
     return _SEARCHERS[key]
 
+# %% ../nbs/08_index.ipynb #6028c776
 _C = dict(score='\033[33m', loc='\033[36m', sig='\033[1;32m', dim='\033[2m', end='\033[0m')
 
 def format_results(results:list[dict], # from `Searcher.search`
@@ -538,6 +543,7 @@ def format_results(results:list[dict], # from `Searcher.search`
         if r['summary']: lines.append(f"     {c['dim']}{' '.join(r['summary'].split())[:160]}{c['end']}")
     return '\n'.join(lines) if lines else 'no results'
 
+# %% ../nbs/08_index.ipynb #6cbcc178
 def query(q:str, # what to look for, in plain English
           k:int=10, # how many results
           lang:str|None=None, # only functions in this language (python, java, go, javascript, php, ruby)

@@ -63,6 +63,7 @@ def lexical_table(vocab_size:int, dim:int, scale:float=1.0, seed:int=0) -> torch
     t[0] = 0
     return t
 
+# %% ../nbs/04_models.ipynb #ea519fdc
 class NBoWEncoder(nn.Module):
     "Neural bag of words: embeddings + weighted mean pooling; optionally over distinct tokens, with a frozen lexical table and per-token weights."
     def __init__(self, vocab_size:int, dim:int=128, dropout:float=0.1, pool:str='weighted', emb_std:float|None=None,
@@ -83,6 +84,7 @@ class NBoWEncoder(nn.Module):
         if self.lex is not None: h = h + self.lex[ids]
         return self.pool(self.drop(h), ids != 0, self.tok_bias(ids).squeeze(-1))
 
+# %% ../nbs/04_models.ipynb #5c2946c3
 class CNNEncoder(nn.Module):
     "Residual 1D convolutions (kernel 16) over embeddings + weighted pooling."
     def __init__(self, vocab_size:int, dim:int=128, layers:int=2, kernel:int=16, dropout:float=0.1, pool:str='weighted', **kw):
@@ -97,6 +99,7 @@ class CNNEncoder(nn.Module):
             h = norm(h + self.drop(F.gelu(conv(x).transpose(1, 2))))
         return self.pool(h, mask)
 
+# %% ../nbs/04_models.ipynb #562c80c4
 class RNNEncoder(nn.Module):
     "Bidirectional LSTM or GRU over embeddings + weighted pooling."
     def __init__(self, vocab_size:int, dim:int=128, layers:int=2, cell:str='lstm', dropout:float=0.1, pool:str='weighted', **kw):
@@ -112,6 +115,7 @@ class RNNEncoder(nn.Module):
         h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=ids.shape[1])
         return self.pool(h, mask)
 
+# %% ../nbs/04_models.ipynb #b3324d99
 class SelfAttEncoder(nn.Module):
     "Transformer encoder (3 layers, 8 heads, hidden 128) with learned positions + weighted pooling."
     def __init__(self, vocab_size:int, dim:int=128, layers:int=3, heads:int=8, dropout:float=0.1, max_len:int=512, pool:str='weighted', **kw):
@@ -195,6 +199,7 @@ class DualEncoder(nn.Module):
     def forward(self, q, c, lang=None):
         return self.encode_query(q), self.encode_code(c, lang), self.logit_scale
 
+# %% ../nbs/04_models.ipynb #85790083
 def make_model(arch:str='nbow', # nbow, cnn, rnn, selfatt or minilm
                vocab_size:int=10_000, # tokenizer vocabulary size (unused by minilm)
                langs:list[str]=('python',), # languages of the code
@@ -284,6 +289,7 @@ class Encoder:
         else: lang = None
         return self._run(self.tok.encode_code(codes), lambda x, idx: self.model.encode_code(x, None if lang is None else lang[idx].to(self.device)))
 
+# %% ../nbs/04_models.ipynb #3490e618
 def minilm_encoder(code_len:int=256, # code is cut to this many word pieces (the model's own limit is 256)
                    query_len:int=64, # queries are cut to this many word pieces
                   ) -> Encoder:

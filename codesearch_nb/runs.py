@@ -95,6 +95,7 @@ def run_status(run_id:str, # a run id
     if rec: return rec
     return dict(status='finished' if (rd/'metrics.json').exists() else 'incomplete')
 
+# %% ../nbs/02_runs.ipynb #545fd6ac
 def check_finished(run_id:str, # a run id
                    ws=None, # workspace
                    what:str='use', # the verb that needs the run, for the message

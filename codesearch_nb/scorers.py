@@ -20,7 +20,9 @@ __all__ = ['BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_
 class Scorer:
     "Scores queries against code: `score(queries, codes, langs=None, names=None)` → (n_queries, n_codes), higher is better."
     name, dense = 'scorer', False
-    def score(self, queries:list[str], codes:list[str], langs=None, names=None) -> np.ndarray: raise NotImplementedError
+    def score(self, queries:list[str], codes:list[str], langs=None, names=None) -> np.ndarray:
+        "An (n_queries, n_codes) array of scores, higher is better; `langs` and `names` describe the functions."
+        raise NotImplementedError
     def __repr__(self): return f'{type(self).__name__}({self.name!r})'
 
 class FnScorer(Scorer):
@@ -41,6 +43,7 @@ def texts_key(kind:str, texts, langs=None) -> str:
 
 def _safe(s): return re.sub(r'[^A-Za-z0-9._-]+', '_', s)[:120]
 
+# %% ../nbs/06_scorers.ipynb #2fba6c31
 class DenseScorer(Scorer):
     "An encoder with `encode_queries`/`encode_code`, scored by inner product of L2-normalised embeddings, with a cache."
     dense = True
@@ -82,6 +85,7 @@ class DenseScorer(Scorer):
         return self._cached('c', codes, langs, enc)
 
     def score(self, queries, codes, langs=None, names=None) -> np.ndarray:
+        "Inner products of the (cached) query and code embeddings."
         return self.encode_queries(queries) @ self.encode_code(codes, langs).T
 
 # %% ../nbs/06_scorers.ipynb #9c018e54
@@ -118,6 +122,7 @@ class BM25Scorer(Scorer):
         return self._bm25
 
     def score(self, queries, codes, langs=None, names=None) -> np.ndarray:
+        "BM25 scores of `queries` against the documents of `codes` (and `names`); an empty query scores 0 everywhere."
         bm = self.index(list(codes), None if names is None else list(names))
         out = np.zeros((len(queries), len(codes)), np.float32)
         for i, q in enumerate(queries):
@@ -162,6 +167,7 @@ class Blend(Scorer):
         return out.astype(np.float32)
 
     def score(self, queries, codes, langs=None, names=None) -> np.ndarray:
+        "The members' scores, fused with `combine`."
         return self.combine([m.score(list(queries), list(codes), langs, names) for m in self.members])
 
 # %% ../nbs/06_scorers.ipynb #00000037

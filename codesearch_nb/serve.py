@@ -226,6 +226,7 @@ $('f').addEventListener('submit', e=>{e.preventDefault(); search();});
 loadModel();
 </script></body></html>"""
 
+# %% ../nbs/09_serve.ipynb #a7a9b46a
 def page(maxlen:int=500) -> str:
     "The web page: search box, language filter, results with highlighted code, latency."
     from pygments.formatters import HtmlFormatter

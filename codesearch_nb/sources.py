@@ -141,6 +141,7 @@ def is_git_url(spec:str) -> bool:
     "True when `spec` looks like a git url rather than a local path."
     return bool(re.match(r'^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:', str(spec)))
 
+# %% ../nbs/01_sources.ipynb #eb329159
 def git_source(spec:str, # a local folder inside a git work tree, or a git url to clone
                ws:str|Path|None=None, # workspace whose `cache/git` holds clones
               ) -> Source:
@@ -183,6 +184,7 @@ def _copy(fin, target:Path):
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, 'wb') as f: shutil.copyfileobj(fin, f, 1 << 20)
 
+# %% ../nbs/01_sources.ipynb #accc5c8e
 def _untar(tf:tarfile.TarFile, dest:Path, skips:Counter):
     for m in tf:
         t = _safe_target(dest, m.name)
@@ -202,6 +204,7 @@ def _unzip(path:Path, dest:Path, skips:Counter):
             else:
                 with zf.open(i) as fin: _copy(fin, t)
 
+# %% ../nbs/01_sources.ipynb #6eb0805a
 class _Slice(io.RawIOBase):
     "The next `n` bytes of an open file, as a readable stream."
     def __init__(self, f, n): self.f, self.n = f, n
@@ -222,6 +225,7 @@ def ar_members(path:Path) -> dict:
             f.seek(size + size % 2, 1)
     return out
 
+# %% ../nbs/01_sources.ipynb #bd9687ac
 def _undeb(path:Path, dest:Path, skips:Counter):
     mem = ar_members(path)
     data = next((n for n in mem if n.startswith('data.tar')), None)
@@ -250,6 +254,7 @@ def deb_control(path:str|Path, # a `.deb` file
             text = tf.extractfile(m).read().decode('utf-8', 'replace')
     return dict(re.findall(r'^([\w-]+):\s*(.*(?:\n[ \t].*)*)', text, re.M))
 
+# %% ../nbs/01_sources.ipynb #7910d9ce
 def unpack(archive:str|Path, # a wheel, zip, (compressed) tar, npm `.tgz` or Debian `.deb`
            ws:str|Path|None=None, # workspace whose `cache/unpacked` receives it
           ) -> tuple[Path, Counter]:
@@ -362,6 +367,7 @@ def apt_download(pins:list, # `name=version` (or bare `name`) Debian packages
         out.append(f)
     return out
 
+# %% ../nbs/01_sources.ipynb #0e7a9544
 def debs_of_source(deb:str|Path) -> list[str]:
     "The `name=version` pins a meta-package depends on at its own exact version (its sibling packages)."
     dep = deb_control(deb).get('Depends', '')
@@ -403,6 +409,7 @@ def _python_sources(ws=None):
         out.append(Source(str(d), repo, tag, f'https://github.com/{repo}', version=f'{dist} {ver}', origin=have[0].name))
     return out
 
+# %% ../nbs/01_sources.ipynb #d65a218c
 def _javascript_sources(ws=None):
     dest = ws_dir('cache', ws, create=True)/'downloads'/'javascript'; dest.mkdir(parents=True, exist_ok=True)
     missing = [f'{n}@{v}' for _, n, v in NPM_PINS if not (dest/f'{n}-{v}.tgz').exists()]
@@ -415,6 +422,7 @@ def _javascript_sources(ws=None):
         out.append(Source(str(d/'package' if (d/'package').is_dir() else d), repo, f'{n}@{v}', version=f'{n} {v}', origin=f'{n}-{v}.tgz', license='see package.json'))
     return out
 
+# %% ../nbs/01_sources.ipynb #e16d49a3
 def _go_sources(ws=None):
     return _debian_sources('go', APT_PINS['go'], 'golang/go', ws, 'usr/share/go-1.19', 'https://github.com/golang/go', 'go1.19.8')
 
@@ -435,6 +443,7 @@ def _php_sources(ws=None):
 def _ruby_sources(ws=None):
     return _debian_sources('ruby', APT_PINS['ruby'], 'rails/rails', ws, ['usr/share/rubygems-integration/all/gems', 'usr/lib/ruby/vendor_ruby'])
 
+# %% ../nbs/01_sources.ipynb #fb4f1a9d
 RECIPES = dict(stdlib=_stdlib_sources, python=_python_sources, go=_go_sources, java=_java_sources,
                javascript=_javascript_sources, php=_php_sources, ruby=_ruby_sources)
 

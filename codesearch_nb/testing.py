@@ -116,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _do
     def log_message(self, *a): pass
 
+# %% ../nbs/02_testing.ipynb #643795db
 class FakeGitHub:
     "A loopback stand-in for the GitHub REST API that chatops uses; records every request."
     def __init__(self, repo:str='octo-org/codesearch', # the one repository it serves

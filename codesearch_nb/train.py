@@ -37,12 +37,12 @@ DEFAULTS = dict(
                 shared=False, per_language=False, pool='weighted', balance=True, bucket=True, wd=0.01, clip=1.0, patience=3,
                 chunk=1000, max_train=None, langs=None, threads=None, wandb=True, wandb_project='codesearch_nb'),
     nbow=dict(epochs=4, bs=128, lr=1e-3, dim=1024, shared=True, emb_std=None, distinct=True, lexical=1.0, idf_init=True,
-              code_doc='rest', doc_prob=0.5),  # the lexical recipe (see the CoSQA table below)
+              code_doc='rest', doc_prob=0.5),  # the lexical recipe (see the CoSQA section below)
     cnn=dict(epochs=10, bs=128, lr=2e-3, layers=2, kernel=16),
     rnn=dict(epochs=10, bs=128, lr=2e-3, layers=1, cell='lstm'),
     selfatt=dict(epochs=10, bs=128, lr=1e-3, layers=3, heads=8, dim=128),
     minilm=dict(epochs=1, bs=128, lr=2e-5, code_len=256, query_len=64, shared=True, freeze_layers=0, scale=20.0, dropout=0.0, wd=0.0,
-                adapter=False, code_doc='rest', doc_prob=0.5, web_prob=1.0, wise=0.5),  # see the GPU table of the CoSQA section
+                adapter=False, code_doc='rest', doc_prob=0.5, web_prob=1.0, wise=0.5),  # see the CoSQA section below
 )
 ADAPTER = dict(epochs=4, bs=128, lr=1e-3, wise=1.0)  # MiniLM with `adapter=True`: only a linear map trains, so it takes a larger step
 ENC_KEYS = ('dropout', 'pool', 'emb_std', 'layers', 'heads', 'cell', 'kernel', 'freeze_layers', 'distinct', 'lexical', 'adapter')
@@ -139,6 +139,7 @@ class _Timer(Callback):
     def after_batch(self):
         if self.training: self.n += len(self.xb[0]); self.t += time.perf_counter() - self._t0
 
+# %% ../nbs/05_train.ipynb #6290cdf9
 def _load_data(cfg, ws):
     from codesearch_nb.corpus import load_corpus
     names = corpus_names(cfg['corpus'])
@@ -150,6 +151,7 @@ def _load_data(cfg, ws):
     if cfg.get('max_train') and len(trn) > cfg['max_train']: trn = trn.sample(int(cfg['max_train']), random_state=cfg['seed'])
     return trn.reset_index(drop=True), val.reset_index(drop=True)
 
+# %% ../nbs/05_train.ipynb #704a83cc
 def _net(cfg, vocab_size, langs):
     "The dual encoder that config `cfg` describes."
     return make_model(cfg['model'], vocab_size, langs, dim=cfg['dim'], shared=cfg['shared'], per_language=cfg['per_language'],
@@ -161,6 +163,7 @@ def _init_idf(net, code_ids, vocab_size):
     for m in net.modules():
         if hasattr(m, 'init_token_weights'): m.init_token_weights(idf)
 
+# %% ../nbs/05_train.ipynb #7508b2fb
 def build_learner(cfg:dict, trn:pd.DataFrame, val:pd.DataFrame, tok=None, path:Path|None=None) -> Learner:
     "A fastai `Learner` for config `cfg` on corpus frames `trn`/`val` (tokenizer trained on `trn` unless given)."
     if tok is None:
@@ -207,6 +210,7 @@ def _line_log(learn):
         with learn.no_bar(): yield
     finally: learn.logger = old
 
+# %% ../nbs/05_train.ipynb #6ca97026
 def _fit(learn, cfg, rd, resume, init, val, seed) -> dict:
     "Fit `learn` as `cfg` says, save the best weights, score them on `val` and write metrics and predictions."
     run_id = cfg['run_id']
@@ -241,6 +245,7 @@ def _fit(learn, cfg, rd, resume, init, val, seed) -> dict:
     if wrun is not None: _wandb_finish(wrun, metrics, rd)
     return metrics
 
+# %% ../nbs/05_train.ipynb #09bd3f37
 def _jsonable_float(v):
     try: return float(v)
     except (TypeError, ValueError): return str(v)

@@ -119,6 +119,34 @@ def test_nbdev_clean_keeps_post_outputs(tmp_path):
         assert ds.png_outputs(nb) == before, f'{post}: nbdev-clean changed the figures'
 
 
+def _visible_code_cells(nb):
+    return [c for c in nb['cells'] if c['cell_type'] == 'code' and not re.search(r'^#\|\s*(hide|export)', ds.src(c), re.M)]
+
+
+def test_home_page_examples_keep_their_outputs_and_the_readme_shows_them():
+    "nbdev's docs build does not execute examples: the home page shows only the outputs saved in index.ipynb, and so does the README."
+    nb, readme = ds.load_nb(NBS/'index.ipynb'), (ROOT/'README.md').read_text()
+    cells = _visible_code_cells(nb)
+    assert cells and cells[-1].get('outputs'), 'the last example of the home page has no saved output: run `nbdev-test --save nbs/index.ipynb`'
+    out = ds.output_text({'cells': cells})
+    assert 'Point.Distance 5 8' in out and 'Distance returns the great-circle distance' in out, out
+    for line in filter(None, map(str.strip, out.splitlines())): assert line in readme, f'README.md does not show the output line {line!r}'
+    assert readme.count('```sh') == 2, 'README.md must keep exactly two ```sh blocks (the set-up commands)'
+
+
+MACHINE_SPECIFIC = re.compile(r'/tmp/|/root/|/work/|/home/runner/|\bat 0x[0-9a-f]+|0x7f[0-9a-f]{6,}|\x1b\[')
+
+@pytest.mark.parametrize('page', [p for p in ds.notebooks() if len(p.parts) == 1], ids=str)
+def test_saved_outputs_are_not_machine_specific(page):
+    "Saved outputs are what the site shows: no temporary paths, home folders, memory addresses or terminal colours."
+    nb = ds.load_nb(NBS/page)
+    for i, c in enumerate(nb['cells']):
+        for o in c.get('outputs', []):
+            m = MACHINE_SPECIFIC.search(ds.output_text({'cells': [{'outputs': [o]}]}))
+            assert not m, f'{page}: cell {i} shows {m.group(0)!r} in its output; show something stable or clear that output'
+        if re.search(r'^#\|\s*hide\b', ds.src(c), re.M): assert not c.get('outputs'), f'{page}: hidden cell {i} keeps outputs'
+
+
 # ------------------------------------------------------------------ processing and rendering
 
 @pytest.fixture(scope='module')
@@ -147,6 +175,21 @@ def test_processing_keeps_every_page_without_errors(proc):
         assert img and (proc/post.parent/img).exists(), f'{post}: its image {img} did not reach the folder Quarto renders'
 
 
+# page: (text one of its examples prints or displays, and a pattern its rendered HTML shows it with)
+SHOWN = {'index.ipynb': ('Point.Distance 5 8', r'Point\.Distance 5 8'),
+         '08_index.ipynb': ('def heappush(heap, item)', r'<td>def heappush\(heap, item\)</td>'),
+         '11_chatops.ipynb': ('0.534 ▲ +0.022', r'<td[^>]*>0\.534 ▲ \+0\.022</td>')}
+
+@pytest.mark.parametrize('page', SHOWN)
+def test_processed_pages_show_example_outputs(proc, tmp_path, page):
+    "After nbdev's processing and rendering, the home page shows the extracted Go record and API pages their result tables."
+    text, pattern = SHOWN[page]
+    nb = ds.load_nb(proc/page)
+    assert text in ds.output_text(nb), f'{page}: no output shows {text!r} after processing; run `nbdev-test --save nbs/{page}`'
+    ds.to_html(proc/page, tmp_path/'page.html')
+    assert re.search(pattern, (tmp_path/'page.html').read_text(encoding='utf-8')), f'{page}: the rendered page does not show {text!r}'
+
+
 def _check_pages(base, pages, home, post_pages):
     "The checks a reader would make, on any rendering of the site served at `base`."
     with ds.browser() as drv:
@@ -154,6 +197,7 @@ def _check_pages(base, pages, home, post_pages):
         codes = ds.code_texts(drv)
         for cmd in ds.SETUP_COMMANDS:
             assert any(cmd in c for c in codes), f'the home page does not show `{cmd}`'
+        assert any('Point.Distance 5 8' in o for o in ds.output_texts(drv)), 'the home page does not show the output of its example'
         for page in pages:
             ds.load(drv, f'{base}/{page}')
             local = [i for i in ds.images(drv) if i['src'].startswith(base)]

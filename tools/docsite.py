@@ -232,6 +232,15 @@ def process(work:Path, nbs:Path=NBS, n_workers:int=2, **kwargs) -> Path:
     try: return Path(proc_nbs(str(work/'nbs'), n_workers=n_workers, **kwargs))
     finally: os.chdir(old)
 
+def output_text(nb:dict) -> str:
+    "The text of every output of `nb` (streams, and the text, HTML and markdown of results), one per line."
+    parts = []
+    for c in nb['cells']:
+        for o in c.get('outputs', []):
+            parts.append(src({'source': o.get('text', '')}))
+            parts += [src({'source': v}) for k, v in o.get('data', {}).items() if k.startswith('text/')]
+    return '\n'.join(parts)
+
 def output_errors(nb:dict) -> list[str]:
     "Error outputs and tracebacks anywhere in the outputs of `nb`."
     bad = []
@@ -310,9 +319,10 @@ def to_html(proc_nb:Path, dst:Path, page:str|None=None, titles:dict|None=None, c
     from traitlets.config import Config
     nb = load_nb(proc_nb)
     fm, cells = front_matter(nb), []
-    for c in nb['cells']:
+    for i, c in enumerate(nb['cells']):
         if 'source' not in c or c['cell_type'] == 'raw': continue  # nbdev hid it / front matter
         c = {k: v for k, v in c.items() if k in _cell_keys[c['cell_type']]}
+        if not re.fullmatch(r'[a-zA-Z0-9_-]{1,64}', str(c.get('id', ''))): c['id'] = f'cell-{i}'  # Quarto takes an empty id; nbformat does not
         c['metadata'] = {}  # execution timings and nbdev's keys are not nbformat-valid and not shown
         s, opts = src(c), _quarto_opts(src(c))
         if c['cell_type'] == 'code':
@@ -436,6 +446,12 @@ def load(drv, url:str):
 def code_texts(drv) -> list[str]:
     "The text of every code block on the page, as a reader sees it."
     return drv.execute_script("return Array.from(document.querySelectorAll('pre')).map(e => e.innerText.trim())")
+
+OUTPUT_SELECTOR = '.jp-OutputArea-output, .cell-output, .cell-output-display'
+
+def output_texts(drv) -> list[str]:
+    "The text of every cell output on the page (nbconvert's output areas, Quarto's `.cell-output`), as a reader sees it."
+    return drv.execute_script("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim())", OUTPUT_SELECTOR)
 
 def images(drv, selector:str='img') -> list[dict]:
     "Every image matching `selector`: its source (shortened), whether it loaded, natural size, and if visible."
