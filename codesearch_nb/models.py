@@ -10,13 +10,13 @@ import math, hashlib
 import numpy as np, torch
 from torch import nn
 import torch.nn.functional as F
-from .core import CodeSearchError, minilm_path, l2norm
+from .core import CodeSearchError, minilm_path, pretrained_path, l2norm
 from .tokens import HFTokenizer
 
 # %% auto #0
 __all__ = ['ARCHS', 'WeightedPool', 'mean_pool', 'MeanPool', 'make_pool', 'token_embedding', 'distinct_ids', 'lexical_table',
            'NBoWEncoder', 'CNNEncoder', 'RNNEncoder', 'SelfAttEncoder', 'MiniLMEncoder', 'DualEncoder', 'make_model',
-           'PairLoss', 'batch_mrr', 'fit_batch', 'Encoder', 'minilm_encoder']
+           'PairLoss', 'batch_mrr', 'fit_batch', 'Encoder', 'pretrained_encoder', 'minilm_encoder']
 
 # %% ../nbs/04_models.ipynb #00000008
 class WeightedPool(nn.Module):
@@ -133,7 +133,7 @@ class SelfAttEncoder(nn.Module):
 _FROZEN: dict = {}  # hash of (model path, token ids) → pooled output of a frozen MiniLM, shared by all adapter models of the process
 
 class MiniLMEncoder(nn.Module):
-    "all-MiniLM-L6-v2 (offline, from `core.minilm_path()`) with mean pooling; optionally freeze the lower layers, or all of it behind a trained adapter."
+    "A pretrained sentence encoder (all-MiniLM-L6-v2 by default; any BERT-style folder at `path`, e.g. mpnet) with mean pooling; optionally freeze the lower layers, or all of it behind a trained adapter."
     def __init__(self, path=None, freeze_layers:int=0, adapter:bool=False, cache_size:int=100_000, **kw):
         super().__init__()
         from transformers import AutoModel
@@ -141,7 +141,7 @@ class MiniLMEncoder(nn.Module):
         hf_logging.disable_progress_bar()
         self.path, self.cache_size = str(path or minilm_path()), cache_size
         self.bert = AutoModel.from_pretrained(self.path, local_files_only=True)
-        self.dim = self.bert.config.hidden_size
+        self.dim, self.pad_id = self.bert.config.hidden_size, self.bert.config.pad_token_id or 0
         if freeze_layers > 0:
             for p in self.bert.embeddings.parameters(): p.requires_grad_(False)
             for l in self.bert.encoder.layer[:freeze_layers - 1]:
@@ -156,17 +156,17 @@ class MiniLMEncoder(nn.Module):
         if self.adapter is not None: self.bert.eval()  # frozen: no dropout
         return self
     def _pooled(self, ids):
-        mask = ids != 0
+        mask = ids != self.pad_id
         return mean_pool(self.bert(input_ids=ids, attention_mask=mask.long()).last_hidden_state, mask)
     def _frozen(self, ids):
         "Pooled outputs of the frozen model, memoised per token sequence (at most `cache_size`): later epochs and validations skip the transformer."
         with torch.no_grad():
             rows = ids.cpu().numpy()  # one copy off the device per batch, not one per row
-            keys = [hashlib.blake2b(self.path.encode() + r[r != 0].tobytes(), digest_size=16).digest() for r in rows]
+            keys = [hashlib.blake2b(self.path.encode() + r[r != self.pad_id].tobytes(), digest_size=16).digest() for r in rows]
             miss = [i for i, k in enumerate(keys) if k not in _FROZEN]
             if miss:
                 if len(_FROZEN) + len(miss) > self.cache_size: _FROZEN.clear()
-                sub = ids[miss]; sub = sub[:, :int((sub != 0).sum(1).max())]
+                sub = ids[miss]; sub = sub[:, :int((sub != self.pad_id).sum(1).max())]
                 for i, v in zip(miss, self._pooled(sub)): _FROZEN[keys[i]] = v.detach().cpu()
             return torch.stack([_FROZEN[k] for k in keys]).to(ids.device)
     def forward(self, ids):
@@ -290,8 +290,16 @@ class Encoder:
         return self._run(self.tok.encode_code(codes), lambda x, idx: self.model.encode_code(x, None if lang is None else lang[idx].to(self.device)))
 
 # %% ../nbs/04_models.ipynb #3490e618
+def pretrained_encoder(name:str='minilm', # a key of `core.PRETRAINED`: minilm or mpnet
+                       code_len:int=256, # code is cut to this many word pieces
+                       query_len:int=64, # queries are cut to this many word pieces
+                      ) -> Encoder:
+    "A pretrained sentence encoder, zero-shot and offline, as an `Encoder` named `name`."
+    p = pretrained_path(name)
+    return Encoder(name, make_model('minilm', shared=True, path=p), HFTokenizer(p, code_len=code_len, query_len=query_len))
+
 def minilm_encoder(code_len:int=256, # code is cut to this many word pieces (the model's own limit is 256)
                    query_len:int=64, # queries are cut to this many word pieces
                   ) -> Encoder:
     "Zero-shot all-MiniLM-L6-v2 (offline) as an `Encoder`."
-    return Encoder('minilm', make_model('minilm', shared=True), HFTokenizer(code_len=code_len, query_len=query_len))
+    return pretrained_encoder('minilm', code_len, query_len)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os, json, time
 from contextlib import contextmanager
 from pathlib import Path
-from .core import CodeSearchError, RUN_ID_RE, check_run_id, workspace, write_json
+from .core import CodeSearchError, RUN_ID_RE, PRETRAINED, check_run_id, workspace, write_json
 
 # %% auto #0
 __all__ = ['STATUSES', 'run_dir', 'read_config', 'read_metrics', 'new_run', 'update_config', 'set_status', 'run_status',
-           'check_finished', 'tracked', 'list_runs', 'runs', 'deployment', 'wandb_start']
+           'check_finished', 'tracked', 'list_runs', 'runs', 'pretrained_run', 'deployment', 'wandb_start']
 
 # %% ../nbs/02_runs.ipynb #00000005
 def run_dir(run_id:str, # a run id
@@ -23,6 +23,7 @@ def run_dir(run_id:str, # a run id
     "The folder of run `run_id` (not created)."
     p = workspace(ws)/'runs'/check_run_id(run_id)
     if must_exist and not (p/'config.json').exists():
+        if run_id in PRETRAINED: return pretrained_run(run_id, ws)
         raise CodeSearchError(f'run {run_id!r} not found in {p.parent}; list runs with `codesearch runs`')
     return p
 
@@ -145,6 +146,20 @@ def runs(ws:str|None=None, # workspace folder
     df = list_runs(ws)
     print(df.to_string(index=False, float_format=lambda v: f'{v:.4g}') if len(df) else f'no runs in {workspace(ws)/"runs"}; train one with `codesearch train`')
     return df
+
+# %% ../nbs/02_runs.ipynb
+def pretrained_run(name:str, # a key of `core.PRETRAINED`
+                   ws=None, # workspace
+                  ) -> Path:
+    "The folder of the pretrained run `name`, made on first use: a config naming the weights, status finished."
+    if name not in PRETRAINED: raise CodeSearchError(f'{name!r}: not a pretrained model; choose one of {", ".join(PRETRAINED)}')
+    p = workspace(ws)/'runs'/name
+    if not (p/'config.json').exists():
+        cfg = dict(model=name, pretrained=PRETRAINED[name], zero_shot=True, needs_weights=False, code_len=256, query_len=64,
+                   created=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+        new_run(name, cfg, ws)
+        set_status(name, 'finished', ws)
+    return p
 
 # %% ../nbs/02_runs.ipynb #00000011
 def deployment(ws=None, # workspace

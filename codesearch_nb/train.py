@@ -24,7 +24,7 @@ from .runs import run_dir, new_run, read_config, read_metrics, run_status, track
 from .tokens import BPETokenizer, HFTokenizer, load_tokenizer
 from .metrics import chunk_index, chunk_ranks, language_chunks
 from .data import pair_dls, short_name, code_idf
-from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder
+from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder, pretrained_encoder
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'run_config', 'check_hyper', 'corpus_names', 'evaluate_pairs', 'build_learner',
@@ -310,6 +310,7 @@ def load_encoder(run_id:str, # a run id (see `list_runs`)
                 ) -> Encoder:
     "The trained encoder of run `run_id`."
     rd, cfg = run_dir(run_id, ws), read_config(run_id, ws)
+    if cfg.get('pretrained'): return pretrained_encoder(cfg['model'], cfg.get('code_len', 256), cfg.get('query_len', 64))
     if not (rd/'model.pt').exists(): raise CodeSearchError(f'run {run_id!r} has no model.pt (unfinished?); train it again or resume it')
     tok = load_tokenizer(rd/'tokenizer')
     net = _net(cfg, tok.vocab_size, cfg['model_langs'])
