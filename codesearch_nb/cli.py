@@ -11,7 +11,7 @@ from fastcore.docments import docments
 from .core import CodeSearchError, offline_env, workspace
 
 # %% auto #0
-__all__ = ['VERBS', 'verb_func', 'verb_parser', 'parse_hp', 'main', 'quickstart']
+__all__ = ['VERBS', 'verb_func', 'verb_parser', 'parse_hp', 'main', 'best_model', 'search_ready', 'quickstart']
 
 # %% ../nbs/10_cli.ipynb #00000005
 VERBS = {
@@ -124,6 +124,29 @@ def main(argv:list|None=None) -> int:
         return 130
     return 0
 
+# %% ../nbs/10_cli.ipynb
+def best_model(lb, # a leaderboard (see `evaluate.leaderboard`)
+               benchmark:str, # the benchmark key to rank on, e.g. csn-stdlib
+              ) -> str:
+    "The best deployable model (a run or a pretrained model) on `benchmark`."
+    rows = lb[(lb.benchmark == benchmark) & lb.kind.isin(['run', 'pretrained'])] if len(lb) else lb
+    if not len(rows): raise CodeSearchError(f'no run or pretrained model has a result on {benchmark}; evaluate one with `codesearch eval`')
+    return str(rows.iloc[0].model)
+
+def search_ready(run_id:str, # the model to serve
+                 corpus:str, # corpus whose functions it indexes
+                 partition:str='test', # the partition indexed
+                 ws=None, # workspace
+                ) -> dict:
+    "Index `partition` of `corpus` with `run_id` unless it has an index, then deploy it; the deployment record."
+    from codesearch_nb.corpus import load_corpus
+    from codesearch_nb.index import index_functions, index_dir, load_run_encoder, read_meta
+    from codesearch_nb.serve import deploy
+    if read_meta(index_dir(run_id, ws)).get('status') != 'ready':
+        index_functions(load_corpus(corpus, partition, ws=ws), index_dir(run_id, ws), load_run_encoder(run_id, ws),
+                        info=dict(run_id=run_id, corpus=corpus, partition=partition))
+    return deploy(run_id, ws=ws)
+
 # %% ../nbs/10_cli.ipynb #00000012
 def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./codesearch_workspace)
                workers:int=2, # extraction processes
@@ -131,7 +154,7 @@ def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./
                benchmark:str=None, # a CoSQA-format benchmark folder to add to the leaderboard
                seed:int=0, # random seed of the split and the training
               ):
-    "Build the stdlib corpus, train NBoW on it and rank it against BM25 and MiniLM."
+    "Build the stdlib corpus, train NBoW on it, rank it against BM25 and MiniLM, and deploy the best model for search."
     from codesearch_nb.corpus import corpus_build, corpus_info, corpus_exists
     offline_env(ws)
     t0 = time.time()
@@ -148,5 +171,9 @@ def quickstart(ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./
     evaluate([run_id, 'bm25', 'minilm'], benchmark='csn', corpus='stdlib', ws=ws)
     if benchmark: evaluate([run_id, 'bm25', 'minilm'], benchmark=benchmark, ws=ws)
     lb = leaderboard(ws=ws, models=[run_id, 'bm25', 'minilm'])
-    print(f'\ndone in {time.time()-t0:.0f}s; workspace: {workspace(ws)}')
+    best = best_model(lb, 'csn-stdlib')
+    print(f'\n# 4. search with the best model, {best} ({time.time()-t0:.0f}s so far)')
+    search_ready(best, 'stdlib', ws=ws)
+    print(f'\ndone in {time.time()-t0:.0f}s; workspace: {workspace(ws)}\n\ntry it:\n  codesearch query "read a file line by line"'
+          f'\nsearch your own code:\n  codesearch index {best} --source PATH && codesearch deploy {best}')
     return lb

@@ -415,6 +415,10 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     return summary
 
 # %% ../nbs/06a_evaluate.ipynb #9bce47cd
+def _is_pretrained(run_id, ws) -> bool:
+    try: return bool(read_config(run_id, ws).get('pretrained'))
+    except CodeSearchError: return False
+
 def _result_rows(ws=None) -> list[dict]:
     "One row per stored result of every finished run and baseline, plus what training measured for each run (`valid-<corpus>`)."
     rows = []
@@ -425,8 +429,10 @@ def _result_rows(ws=None) -> list[dict]:
             try: m = json.loads(p.read_text())
             except ValueError: print(f'warning: {p}: not valid JSON; skipped'); continue
             ev = m.get('eval') or {}
+            if kind == 'run' and ev and _is_pretrained(p.parent.name, ws): kind_ = 'pretrained'
+            else: kind_ = kind
             for key, r in ev.items():
-                rows.append(dict(model=p.parent.name, kind=kind, benchmark=key, **{k: v for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}))
+                rows.append(dict(model=p.parent.name, kind=kind_, benchmark=key, **{k: v for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}))
             if kind == 'run' and isinstance(m.get('valid_mrr'), (int, float)):
                 try: corpus = read_config(p.parent.name, ws).get('corpus', '')
                 except CodeSearchError: corpus = ''

@@ -6,19 +6,25 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/index.html.md"""
 
 # %% ../nbs/08_index.ipynb #00000002
 from __future__ import annotations
-import os, re, sys, json as jsonlib, time, hashlib, threading, shutil
+import os, re, sys, json as jsonlib, time, hashlib, threading, shutil, fnmatch
+from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 import numpy as np, pandas as pd
 import faiss
 from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
 from .runs import run_dir, read_config, deployment
 from .scorers import BM25Scorer, bm25_tokens
+from .extract import lang_of, LANGS
+from .sources import Source, list_files
 
 # %% auto #0
-__all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'index_dir', 'signature_of', 'function_table',
-           'index_params', 'new_index', 'use_gpu', 'fill_index', 'exact_topk', 'tune_nprobe', 'load_chunks',
-           'embed_chunks', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions', 'rrf', 'Searcher',
-           'load_run_encoder', 'source_functions', 'build_index', 'run_searcher', 'format_results', 'query']
+__all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'NOTHING_DEPLOYED', 'index_dir', 'signature_of',
+           'function_table', 'index_params', 'new_index', 'use_gpu', 'fill_index', 'exact_topk', 'tune_nprobe',
+           'load_chunks', 'embed_chunks', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions',
+           'editor_link', 'rrf', 'Searcher', 'load_run_encoder', 'repo_identity', 'index_sources', 'list_source_files',
+           'source_functions', 'preview_sources', 'format_preview', 'build_index', 'run_searcher', 'clean_text',
+           'format_results', 'query']
 
 # %% ../nbs/08_index.ipynb #00000005
 def index_dir(run_id:str, # run whose index it is
@@ -249,12 +255,14 @@ def read_meta(folder:str|Path) -> dict:
 # %% ../nbs/08_index.ipynb #a5a8d4ae
 def merge_tables(old:pd.DataFrame, # the stored table
                  new:pd.DataFrame, # freshly extracted rows (from `function_table`)
+                 scanned:list|None=None, # (repo, path) pairs read afresh (path None: all of that repo); their functions missing from `new` are retired too
                 ) -> tuple[pd.DataFrame, dict]:
     "The stored table updated with `new`: replaced paths' rows retired, unchanged code kept, the rest appended."
     old = old.copy()
     key = lambda t: list(zip(t['repo'], t['path']))
-    new_paths = set(key(new))
-    touched = np.array([k in new_paths for k in key(old)], dtype=bool) & old['live'].to_numpy()
+    paths = set(key(new)) | {k for k in scanned or [] if k[1] is not None}
+    whole = {r for r, p in scanned or [] if p is None}
+    touched = np.array([k in paths or k[0] in whole for k in key(old)], dtype=bool) & old['live'].to_numpy()
     # unchanged functions: same (repo, path, code hash) as a live old row
     old_ix = {}
     for i in np.flatnonzero(touched): old_ix.setdefault((old.at[i, 'repo'], old.at[i, 'path'], old.at[i, 'chash']), []).append(i)
@@ -281,6 +289,7 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
                     bm25:bool=True, # also build the BM25 index (hybrid search)
                     rebuild:bool=False, # start from scratch instead of updating
                     info:dict|None=None, # extra fields for `meta.json` (run, corpus, sources)
+                    scanned:list|None=None, # (repo, path) pairs read afresh, path None for a whole folder (see `merge_tables`)
                    ) -> dict:
     "Build or update the index in `folder` with the functions of `df`; return its meta."
     folder = Path(folder); t0 = time.time()
@@ -293,7 +302,7 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
     codes_path = folder/'codes.parquet'
     if tpath.exists():
         old = pd.read_parquet(tpath)
-        table, stats = merge_tables(old, new)
+        table, stats = merge_tables(old, new, scanned)
         added = table.iloc[len(old):]
         pos = {(r, p, h): i for i, (r, p, h) in enumerate(zip(new['repo'], new['path'], new['chash']))}
         add_code = [new_code[pos[(r, p, h)]] for r, p, h in zip(added['repo'], added['path'], added['chash'])]
@@ -341,6 +350,19 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
     write_json(folder/'meta.json', meta)
     return meta
 
+# %% ../nbs/08_index.ipynb
+def editor_link(path:str, # absolute path of a file
+                line:int, # the line to open it at
+                template:str|None=None, # a link with `{path}` and `{line}` (default: `$CODESEARCH_EDITOR`, else VS Code's)
+               ) -> str:
+    "A link that opens `path` at `line` in an editor, e.g. `vscode://file/home/me/proj/m.py:12`."
+    t = template or os.environ.get('CODESEARCH_EDITOR') or 'vscode://file{path}:{line}'
+    p = quote(Path(path).as_posix(), safe='/:')
+    p = p if p.startswith('/') else '/' + p  # `C:/x` on Windows is `/C:/x` in a link
+    try: return t.format(path=p, line=int(line))
+    except (KeyError, IndexError, ValueError):
+        raise CodeSearchError(f'CODESEARCH_EDITOR={t!r}: give a link with {{path}} and {{line}}, e.g. idea://open?file={{path}}&line={{line}}') from None
+
 # %% ../nbs/08_index.ipynb #00000029
 def rrf(rankings:list, # lists of row ids, best first
         k:int=60, # the RRF constant
@@ -368,8 +390,9 @@ class Searcher:
         self.table = pd.read_parquet(self.folder/'functions.parquet')
         if self.index.ntotal != len(self.table): raise CodeSearchError(f'{self.folder}: index has {self.index.ntotal} vectors for {len(self.table)} rows; rebuild with `codesearch index --rebuild`')
         self.live = self.table['live'].to_numpy()
-        self.langs = self.table['language'].to_numpy()
+        self.langs, self.paths = self.table['language'].to_numpy(), self.table['path'].to_numpy()
         self.languages = sorted(set(self.langs[self.live]))
+        self.roots = self.meta.get('roots') or {}
         self._sel, self._bm25, self._lock = {}, None, threading.Lock()
         if threads: faiss.omp_set_num_threads(threads)
         p = self.meta['params']
@@ -378,13 +401,17 @@ class Searcher:
 
     def __len__(self): return int(self.live.sum())
 
-    def allowed(self, lang:str|None=None) -> np.ndarray|None:
-        "Row ids a search may return (None: all rows)."
-        if lang is None and self.live.all(): return None
-        if lang not in self._sel:
+    def allowed(self, lang:str|None=None, path:str|None=None) -> np.ndarray|None:
+        "Row ids a search may return (None: all rows): live rows of language `lang` whose path matches the glob `path`."
+        if lang is None and path is None and self.live.all(): return None
+        if (lang, path) not in self._sel:
             m = self.live if lang is None else self.live & (self.langs == lang)
-            self._sel[lang] = np.flatnonzero(m).astype('int64')
-        return self._sel[lang]
+            if path is not None:
+                g = path.removeprefix('./'); rx = re.compile(fnmatch.translate(g + '*' if g.endswith('/') else g))  # `*` crosses `/`
+                m = m & np.fromiter((rx.match(p) is not None for p in self.paths), bool, len(self.paths))
+            if len(self._sel) > 256: self._sel.clear()
+            self._sel[lang, path] = np.flatnonzero(m).astype('int64')
+        return self._sel[lang, path]
 
     def _params(self, ids, k):
         p = self.meta['params']; sel = faiss.IDSelectorBatch(ids) if ids is not None else None
@@ -394,9 +421,9 @@ class Searcher:
         if sel is not None: sp.sel = sel
         return sp, sel
 
-    def dense(self, qv:np.ndarray, k:int, lang:str|None=None) -> tuple[np.ndarray, np.ndarray]:
+    def dense(self, qv:np.ndarray, k:int, lang:str|None=None, path:str|None=None) -> tuple[np.ndarray, np.ndarray]:
         "Scores and row ids of the top `k` rows for query vectors `qv`."
-        ids = self.allowed(lang)
+        ids = self.allowed(lang, path)
         if ids is not None and len(ids) == 0: return np.zeros((len(qv), 0), np.float32), np.zeros((len(qv), 0), np.int64)
         sp, sel = self._params(ids, k)
         D, I = self.index.search(np.ascontiguousarray(qv, dtype=np.float32), k, params=sp)
@@ -411,12 +438,14 @@ class Searcher:
                     self._bm25 = load_bm25(self.folder/'bm25')
         return self._bm25
 
-    def sparse(self, q:str, k:int, lang:str|None=None) -> tuple[np.ndarray, np.ndarray]:
+    def sparse(self, q:str, k:int, lang:str|None=None, path:str|None=None) -> tuple[np.ndarray, np.ndarray]:
         "BM25 scores and row ids of the top `k` rows for query `q`."
         b = self.bm25
         s = b.get_scores(bm25_tokens(q)).astype(np.float32)
-        rows = b.row_ids
-        if lang is not None: s = np.where(self.langs[rows] == lang, s, -1.0)
+        rows, ids = b.row_ids, self.allowed(lang, path)
+        if ids is not None:
+            ok = np.zeros(len(self.table), bool); ok[ids] = True
+            s = np.where(ok[rows], s, -1.0)
         k = min(k, len(s))
         top = np.argpartition(-s, k - 1)[:k] if k else np.zeros(0, int)
         top = top[np.argsort(-s[top], kind='stable')]
@@ -427,6 +456,7 @@ class Searcher:
                k:int=10, # results per query
                lang:str|None=None, # only functions of this language
                mode:str='dense', # 'dense', 'hybrid' or 'bm25'
+               path:str|None=None, # only functions in files whose path (relative to the indexed folder) matches this glob
               ) -> list[list[dict]]:
         "The top `k` functions for each query, as result dicts (best first)."
         if isinstance(queries, str): queries = [queries]
@@ -435,12 +465,12 @@ class Searcher:
         qv = l2norm(self.encoder.encode_queries(list(queries))) if mode != 'bm25' else None
         t1 = time.perf_counter()
         wide = max(100, k) if mode == 'hybrid' else k
-        if qv is not None: D, I = self.dense(qv, wide, lang)
+        if qv is not None: D, I = self.dense(qv, wide, lang, path)
         out = []
         for j, q in enumerate(queries):
             if mode == 'dense': hits = [(int(i), float(d)) for d, i in zip(D[j], I[j]) if i >= 0]
             else:
-                s, ids = self.sparse(q, wide, lang)
+                s, ids = self.sparse(q, wide, lang, path)
                 if mode == 'bm25': hits = [(int(i), float(v)) for v, i in zip(s, ids)]
                 else: hits = rrf([[int(i) for i in I[j] if i >= 0], [int(i) for i in ids]])
             hits = hits[:k]
@@ -449,14 +479,22 @@ class Searcher:
         self.last_timing = dict(encode_ms=round((t1 - t0) * 1e3, 3), search_ms=round((t2 - t1) * 1e3, 3))
         return out
 
+    def editor(self, repo:str, path:str, line:int) -> str:
+        "A link opening `path` of `repo` at `line` (see `editor_link`); '' when the index does not know the folder of `repo`."
+        r = self.roots.get(repo)
+        if not r: return ''
+        pre = r.get('prefix', '')
+        return editor_link(os.path.join(r['root'], path[len(pre):] if pre and path.startswith(pre) else path), line)
+
     _SHOW = ['path', 'start_line', 'end_line', 'func_name', 'language', 'signature', 'docstring_summary', 'url', 'repo', 'code']
     def rows(self, ids:list[int]) -> list[dict]:
-        "The display fields of rows `ids` (one table lookup for all)."
+        "The display fields of rows `ids` (one table lookup for all), with an `editor` link each."
         if not ids: return []
         recs = self.table.iloc[ids][self._SHOW].to_dict('records')
         for i, r in zip(ids, recs):
             r['id'] = int(i); r['summary'] = r.pop('docstring_summary')
             r['start_line'], r['end_line'] = int(r['start_line']), int(r['end_line'])
+            r['editor'] = self.editor(r['repo'], r['path'], r['start_line'])
         return recs
 
 # %% ../nbs/08_index.ipynb #0000002e
@@ -469,44 +507,165 @@ def load_run_encoder(run_id:str, # run whose encoder to load
     offline_env(ws)
     return load_encoder(run_id, ws)
 
-# %% ../nbs/08_index.ipynb #0000002f
-def source_functions(source:list, # files or folders of source code
-                    ) -> pd.DataFrame:
-    "Function records extracted (`extract.extract_file`) from the files, and folders recursively, in `source`."
-    from codesearch_nb.extract import extract_file, EXT2LANG
-    files = []
+# %% ../nbs/08_index.ipynb
+_REMOTE = re.compile(r'[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$')
+
+def _git_dir(folder:Path) -> Path|None:
+    "The git directory of the work tree whose top is `folder` (its `.git`, or where a `.git` file points), or None."
+    g = folder/'.git'
+    if g.is_file():  # a linked work tree or a submodule
+        m = re.match(r'gitdir:\s*(.+)', g.read_text(errors='replace').strip())
+        g = folder/m[1].strip() if m else None
+    return g if g is not None and g.is_dir() else None
+
+def _ref_sha(g:Path, ref:str) -> str:
+    "The commit `ref` (e.g. `refs/heads/main`) names, from its file or `packed-refs` in the git directory `g` ('' when unknown)."
+    if (g/ref).is_file(): return (g/ref).read_text().strip()
+    packed = (g/'packed-refs').read_text().splitlines() if (g/'packed-refs').is_file() else []
+    return next((sha for sha, _, name in (l.partition(' ') for l in packed) if name.strip() == ref), '')
+
+def repo_identity(folder:str|Path, # a folder to index
+                 ) -> dict:
+    "The repository name, commit, web address and remote of `folder`, read from its own `.git` (else its folder name and no commit)."
+    folder = Path(os.path.abspath(folder))
+    out = dict(repo=folder.name or 'root', sha='', url_base='', remote='')
+    if (g := _git_dir(folder)) is None: return out
+    try:
+        common = g/(g/'commondir').read_text().strip() if (g/'commondir').is_file() else g  # a linked work tree shares refs and config
+        head = (g/'HEAD').read_text().strip()
+        sha = (_ref_sha(g, head[4:].strip()) or _ref_sha(common, head[4:].strip())) if head.startswith('ref:') else head
+        cfg = (common/'config').read_text(errors='replace') if (common/'config').is_file() else ''
+    except OSError: return out
+    out['sha'] = sha if re.fullmatch(r'[0-9a-f]{40}([0-9a-f]{24})?', sha) else ''
+    urls = dict(re.findall(r'^\s*\[remote\s+"([^"]+)"\][^\[]*?^\s*url\s*=\s*(\S+)', cfg, re.M))
+    url = re.sub(r'(?<=//)[^/@]+@', '', urls.get('origin') or next(iter(urls.values()), ''))  # no credentials in the index
+    if url and (m := _REMOTE.search(url)):
+        out.update(repo=f'{m[1]}/{m[2]}', remote=url)
+        if re.search(r'github\.com[:/]', url): out['url_base'] = f'https://github.com/{m[1]}/{m[2]}'
+    return out
+
+# %% ../nbs/08_index.ipynb
+def index_sources(source:list, # folders and files to index
+                  taken:dict|None=None, # repository name -> folder already in the index: a name is not given to another folder
+                 ) -> list[Source]:
+    "A `Source` per folder or file of `source` (a file stands for itself in its folder), named after its folder by `repo_identity`."
+    out, taken = [], dict(taken or {})
     for s in source:
-        p = Path(s).expanduser().absolute()
+        p = Path(os.path.abspath(os.path.expanduser(str(s))))
         if not p.exists(): raise CodeSearchError(f'{s}: no such file or folder; check --source')
-        files += [p] if p.is_file() else sorted(f for f in p.rglob('*') if f.suffix in EXT2LANG and f.is_file() and not any(x.startswith('.') for x in f.relative_to(p).parts))
+        if not p.is_dir() and lang_of(p) is None: raise CodeSearchError(f'{s}: not a source file of {", ".join(LANGS)}; give a folder or such a file')
+        root = p if p.is_dir() else p.parent
+        i = repo_identity(root)
+        src = Source(str(root), i['repo'], i['sha'], i['url_base'], include=None if p.is_dir() else [p.name], origin=i['remote'] or str(root))
+        name, n = src.repo, 1
+        while taken.get(src.repo, src.root) != src.root: n += 1; src.repo = f'{name}~{n}'  # another folder of the same name
+        taken[src.repo] = src.root; out.append(src)
+    return out
+
+def list_source_files(sources:list, # from `index_sources`
+                      max_bytes:int=1_000_000, # larger files are skipped as 'too large'
+                      examples:dict|None=None, # when given, filled with a few example paths per skip reason
+                     ) -> tuple[list, Counter]:
+    "The (source, relative path, size) of each file `codesearch index` reads, and a Counter of the skipped files by reason."
+    files, skips = [], Counter()
+    for s in sources:
+        fs, sk = list_files(s, keep_tests=True, max_bytes=max_bytes, sniff=True, examples=examples)
+        files += [(s, r, n) for r, n in fs]; skips += sk
+    return files, skips
+
+# %% ../nbs/08_index.ipynb #0000002f
+def source_functions(source:list, # folders and files of source code
+                     max_bytes:int=1_000_000, # larger files are skipped as 'too large'
+                     taken:dict|None=None, # names already given to other folders (see `index_sources`)
+                    ) -> tuple[pd.DataFrame, dict]:
+    "Records of all functions of the files `list_source_files` keeps (paths relative to their folder), and what was read: the sources, the number of files, the skips by reason."
+    from codesearch_nb.extract import extract_file
+    srcs = index_sources(source, taken)
+    files, skips = list_source_files(srcs, max_bytes)
     recs = []
-    for f in progress(files, what='files') if len(files) > 1 else files: recs += extract_file(f)[0]
-    return pd.DataFrame(recs)
+    for s, rel, _ in progress(files, what='files') if len(files) > 1 else files:
+        rs, sk = extract_file(Path(s.root)/rel, root=s.root, repo=s.repo, sha=s.sha, url_base=s.url_base, max_bytes=max_bytes)
+        recs += rs; skips += sk
+    return pd.DataFrame(recs), dict(sources=srcs, files=len(files), skips=skips)
+
+# %% ../nbs/08_index.ipynb
+def preview_sources(source:list, # folders and files to index
+                    max_bytes:int=1_000_000, # larger files are skipped as 'too large'
+                   ) -> dict:
+    "What indexing `source` would read: its folders, the files per language, and the skipped files per reason with example paths."
+    srcs, ex = index_sources(source), {}
+    files, skips = list_source_files(srcs, max_bytes, ex)
+    return dict(roots=[dict(repo=s.repo, root=s.root, commit=s.sha) for s in srcs], n_files=len(files),
+                files=dict(Counter(lang_of(r) for _, r, _ in files).most_common()), skips=dict(skips.most_common()), examples=ex)
+
+def format_preview(p:dict, # from `preview_sources`
+                  ) -> str:
+    "The preview as text: the files to index per language, and why the others are skipped, with examples."
+    names = ', '.join(r['repo'] + (f" at {r['commit'][:12]}" if r['commit'] else '') for r in p['roots'])
+    w = max(map(len, [*p['files'], *p['skips']]), default=0)
+    lines = [f"would index {p['n_files']:,} file{'s' * (p['n_files'] != 1)} of {names}" + (':' if p['files'] else f' (none of {", ".join(LANGS)})')]
+    lines += [f'  {l:<{w}} {n:>6,}' for l, n in p['files'].items()]
+    if p['skips']: lines.append(f"would skip {sum(p['skips'].values()):,}:")
+    lines += [f"  {why:<{w}} {n:>6,}   e.g. {', '.join(p['examples'].get(why, []))}" for why, n in p['skips'].items()]
+    return '\n'.join(lines)
 
 # %% ../nbs/08_index.ipynb #00000031
+def _run_corpus(run_id:str, ws) -> str|None:
+    "The corpus run `run_id` was trained on, or None (a pretrained encoder)."
+    c = read_config(run_id, ws).get('corpus')
+    return c.get('name') if isinstance(c, dict) else c
+
+def _merged(old, new):
+    "`new` added to `old`: lists joined, dicts updated, anything else replaced."
+    if isinstance(new, list): return sorted(set(old or []) | set(new))
+    return {**(old or {}), **new} if isinstance(new, dict) else new
+
+def _counts(c:dict) -> str: return ' · '.join(f'{k} {v:,}' for k, v in sorted(c.items(), key=lambda kv: -kv[1])) or 'none'
+
+def _from_sources(source:list, old:dict, max_bytes:int) -> tuple[pd.DataFrame, dict, list]:
+    "The functions of `source`, what `meta.json` records of them, and the (repo, path) pairs they cover (see `merge_tables`)."
+    df, got = source_functions(source, max_bytes, {r: v['root'] for r, v in (old.get('roots') or {}).items()})
+    srcs = got['sources']
+    print(f"{', '.join(s.repo for s in srcs)}: {len(df):,} functions in {got['files']:,} files; skipped {_counts(got['skips'])}")
+    if not len(df) and not old.get('ntotal'):
+        raise CodeSearchError(f"{', '.join(map(str, source))}: no functions found (skipped: {_counts(got['skips'])}); see what would be read with --list")
+    roots = {s.repo: dict(root=s.root, prefix='', commit=s.sha, url_base=s.url_base, remote=s.origin if s.origin != s.root else '') for s in srcs}
+    scanned = [(s.repo, f) for s in srcs for f in (s.include or [None])]
+    return df, dict(sources=[s.root for s in srcs], roots=roots), scanned
+
+def _from_corpus(corpus:str, ws) -> tuple[pd.DataFrame, dict, None]:
+    "The functions of corpus `corpus` and what `meta.json` records of it (its sources' folders, for editor links)."
+    from codesearch_nb.corpus import load_corpus, corpus_meta
+    df, roots = load_corpus(corpus, ws=ws), {}
+    for s in corpus_meta(corpus, ws).get('sources', []):
+        roots.setdefault(s['repo'], dict(root=s['root'], prefix=s.get('prefix', ''), commit=s.get('sha', ''), url_base=s.get('url_base', '')))
+    return df, dict(corpus=corpus, roots=roots), None
+
+# %% ../nbs/08_index.ipynb
 def build_index(run_id:str, # run whose encoder embeds the functions
                 corpus:str|None=None, # corpus of the workspace to index (default: the run's training corpus)
-                source:list|None=None, # source files or folders to index (or add to the index)
+                source:list|None=None, # source folders or files to index or update (default for a run with no training corpus: the current folder)
                 ws:str|None=None, # workspace
                 kind:str='auto', # index type: auto (by size), flat, hnsw, ivf or ivfpq
                 batch_size:int=256, # functions per encoder call
                 rebuild:bool=False, # rebuild from scratch instead of updating
                 bm25:bool=True, # also build the BM25 index for hybrid search
+                list:bool=False, # only show which files would be indexed and why the others are skipped; embed nothing
+                max_bytes:int=1_000_000, # skip larger source files
                ) -> dict:
-    "Embed every function of a corpus or of source paths with run `run_id` and build (or update) its faiss index."
-    folder = index_dir(run_id, ws)
-    enc = load_run_encoder(run_id, ws)
+    "Embed every function of a corpus or of source folders with run `run_id` and build (or update) its faiss index."
     if corpus and source: raise CodeSearchError('give --corpus or --source, not both')
-    if source: df, what = source_functions(source), dict(sources=[str(Path(s).expanduser().absolute()) for s in source])
-    else:
-        corpus = corpus or read_config(run_id, ws).get('corpus')
-        if isinstance(corpus, dict): corpus = corpus.get('name')
-        if not corpus: raise CodeSearchError(f'run {run_id!r}: no corpus recorded; give --corpus NAME or --source PATH')
-        from codesearch_nb.corpus import load_corpus
-        df, what = load_corpus(corpus, ws=ws), dict(corpus=corpus)
-    old = read_meta(folder)
-    info = dict(run_id=run_id, **{k: sorted(set(old.get(k, [])) | set(v)) if isinstance(v, list) else v for k, v in what.items()})
-    meta = index_functions(df, folder, enc, kind=kind, batch_size=batch_size, rebuild=rebuild, bm25=bm25, info=info)
+    if not corpus and not source:
+        corpus = _run_corpus(run_id, ws)
+        if not corpus: source = ['.']; print(f'run {run_id} has no training corpus: indexing the current folder, {Path.cwd()} (choose with --source PATH)')
+    if list:
+        if corpus: raise CodeSearchError(f'--list previews source folders (--source PATH); `codesearch corpus info {corpus}` describes corpus {corpus!r}')
+        p = preview_sources(source, max_bytes); print(format_preview(p)); return p
+    folder, enc = index_dir(run_id, ws), load_run_encoder(run_id, ws)
+    old = {} if rebuild else read_meta(folder)
+    df, what, scanned = _from_sources(source, old, max_bytes) if source else _from_corpus(corpus, ws)
+    info = dict(run_id=run_id, **{k: _merged(old.get(k), v) for k, v in what.items()})
+    meta = index_functions(df, folder, enc, kind=kind, batch_size=batch_size, rebuild=rebuild, bm25=bm25, info=info, scanned=scanned)
     u = meta['last_update']
     print(f"{folder}: {meta['kind']} index of {meta['live']:,} functions (dim {meta['dim']}); "
           f"+{u['added']:,} added, {u['unchanged']:,} unchanged, -{u['removed']:,} removed, {u['embedded']:,} embedded in {meta['build_s']:.1f}s")
@@ -520,8 +679,9 @@ def run_searcher(run_id:str, # run whose index to load
                  encoder=None, # encoder to use instead of the run's
                 ) -> Searcher:
     "A (cached) `Searcher` on run `run_id`'s index."
+    if not (run_dir(run_id, ws, must_exist=False)/'config.json').exists(): raise CodeSearchError(f'run {run_id!r} does not exist; `codesearch runs` lists the runs')
     folder = index_dir(run_id, ws)
-    if read_meta(folder).get('status') != 'ready': raise CodeSearchError(f'run {run_id!r} has no index; build it with `codesearch index {run_id}`')
+    if read_meta(folder).get('status') != 'ready': raise CodeSearchError(f'run {run_id!r} has no index; build it with `codesearch index {run_id}` (add --source PATH to index a folder)')
     key = (str(folder), (folder/'meta.json').stat().st_mtime_ns)
     if key not in _SEARCHERS:
         _SEARCHERS.clear()
@@ -530,20 +690,29 @@ def run_searcher(run_id:str, # run whose index to load
 
 # %% ../nbs/08_index.ipynb #6028c776
 _C = dict(score='\033[33m', loc='\033[36m', sig='\033[1;32m', dim='\033[2m', end='\033[0m')
+_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+
+def clean_text(s) -> str:
+    "`s` without characters that drive a terminal or reorder text: C0 and C1 controls (newline and tab stay) and bidi controls."
+    return _CONTROL.sub('', str(s))
 
 def format_results(results:list[dict], # from `Searcher.search`
                    color:bool=False, # ANSI colours
                   ) -> str:
-    "Results as text: rank, score, path:line, language, signature, summary."
+    "Results as text: rank, score, path:line, language, signature, summary — with no control character from the indexed code."
     c = _C if color else {k: '' for k in _C}
     lines = []
     for r in results:
-        lines.append(f"{r['rank']:>3}  {c['score']}{r['score']:.4f}{c['end']}  {c['loc']}{r['path']}:{r['start_line']}{c['end']}  {c['dim']}[{r['language']}]{c['end']}")
-        lines.append(f"     {c['sig']}{r['signature']}{c['end']}")
-        if r['summary']: lines.append(f"     {c['dim']}{' '.join(r['summary'].split())[:160]}{c['end']}")
+        path, lang, sig = (clean_text(r[x]) for x in ('path', 'language', 'signature'))
+        lines.append(f"{r['rank']:>3}  {c['score']}{r['score']:.4f}{c['end']}  {c['loc']}{path}:{r['start_line']}{c['end']}  {c['dim']}[{lang}]{c['end']}")
+        lines.append(f"     {c['sig']}{sig}{c['end']}")
+        if r['summary']: lines.append(f"     {c['dim']}{' '.join(clean_text(r['summary']).split())[:160]}{c['end']}")
     return '\n'.join(lines) if lines else 'no results'
 
 # %% ../nbs/08_index.ipynb #6cbcc178
+NOTHING_DEPLOYED = ('nothing is deployed: index your code and deploy a run with `codesearch index minilm --source .` then '
+                    '`codesearch deploy minilm` (or search one run with --run RUN_ID; `codesearch runs` lists them)')
+
 def query(q:str, # what to look for, in plain English
           k:int=10, # how many results
           lang:str|None=None, # only functions in this language (python, java, go, javascript, php, ruby)
@@ -551,18 +720,20 @@ def query(q:str, # what to look for, in plain English
           json:bool=False, # print JSON for scripts instead of text
           mode:str='dense', # dense, hybrid (BM25 + dense, reciprocal-rank fusion) or bm25
           ws:str|None=None, # workspace
+          path:str|None=None, # only files whose path (relative to the indexed folder) matches this glob, e.g. 'src/*.py' (`*` crosses folders)
          ) -> list[dict]:
     "Search the index of a run (the deployed one by default) and print the ranked functions."
     if not q or not q.strip(): raise CodeSearchError('empty query; say what the code should do, e.g. "read a csv file"')
     if not 1 <= k <= 1000: raise CodeSearchError(f'-k {k}: give a number of results between 1 and 1000')
     if run is None:
-        d = deployment(ws)
-        if not d: raise CodeSearchError('no deployed run; give --run RUN_ID or deploy one with `codesearch deploy RUN_ID`')
+        if not (d := deployment(ws)): raise CodeSearchError(NOTHING_DEPLOYED)
         run = d['run_id']
     s = run_searcher(run, ws)
     if lang is not None and lang not in s.languages: raise CodeSearchError(f'--lang {lang}: not in this index (it has {", ".join(s.languages)})')
-    res = s.search(q, k=k, lang=lang, mode=mode)[0]
-    if json: print(jsonlib.dumps(dict(query=q, run_id=run, k=k, lang=lang, mode=mode, **s.last_timing,
+    if path is not None and not len(s.allowed(path=path)):
+        raise CodeSearchError(f'--path {path}: no indexed file matches; paths are relative to the indexed folder, e.g. {s.paths[s.live][0]} (`*` matches across folders)')
+    res = s.search(q, k=k, lang=lang, mode=mode, path=path)[0]
+    if json: print(jsonlib.dumps(dict(query=q, run_id=run, k=k, lang=lang, mode=mode, path=path, **s.last_timing,
                                       results=[{x: v for x, v in r.items() if x != 'code'} for r in res]), indent=1))
     else: print(format_results(res, color=sys.stdout.isatty()))
     return res

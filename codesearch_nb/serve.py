@@ -222,7 +222,7 @@ const $ = id => document.getElementById(id);
 function el(tag, cls, text){const e=document.createElement(tag); if(cls) e.className=cls; if(text!==undefined) e.textContent=text; return e;}
 const LINKS=%(links)s;
 function linkable(u){try{return LINKS.includes(new URL(u).protocol)?u:'';}catch(e){return '';}}
-// HTML from the server (escaped, invisible characters marked) is rebuilt from an inert parse keeping only text and <span class title>: never innerHTML
+// HTML from the server (escaped, invisible characters marked) is rebuilt from an inert parse keeping only text and <span class title>; data is never parsed as live markup
 function put(e, h){
   const copy=(from, to)=>{for(const n of from.childNodes){
     if(n.nodeType===Node.TEXT_NODE) to.append(n.data);

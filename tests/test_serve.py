@@ -1,9 +1,10 @@
 """The search service end to end: real trained runs, a real index, the service in a subprocess on loopback,
-the web page in headless Chromium, and a deploy while a client keeps querying.
+the web page in headless Chromium (also over an index of hostile functions), and a deploy while a client keeps querying.
 
 Runs: two neural bag-of-words models trained for 2 epochs on the project's sample corpus (a few seconds each).
 """
-import json, os, shutil, socket, subprocess, sys, threading, time
+import contextlib, json, os, shutil, socket, subprocess, sys, threading, time
+from urllib.parse import quote
 from pathlib import Path
 import pytest
 
@@ -35,9 +36,9 @@ def ws(tmp_path_factory):
     return w
 
 
-@pytest.fixture(scope='module')
-def server(ws):
-    "The real service (`codesearch serve`) in a subprocess on a free loopback port; its base URL."
+@contextlib.contextmanager
+def _service(ws):
+    "The real service (`codesearch serve`) on workspace `ws`, in a subprocess on a free loopback port; its base URL."
     port = _free_port()
     env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
     code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}]))"
@@ -57,6 +58,12 @@ def server(ws):
         p.terminate()
         try: p.wait(15)
         except subprocess.TimeoutExpired: p.kill(); p.wait()
+
+
+@pytest.fixture(scope='module')
+def server(ws):
+    "The service over the trained workspace; its base URL."
+    with _service(ws) as base: yield base
 
 
 def test_search_over_http(server, ws):
@@ -105,18 +112,26 @@ def _chromium():
         if shutil.which(b): return shutil.which(b)
 
 
-@pytest.mark.skipif(not (_chromium() and shutil.which('chromedriver')), reason='chromium and chromium-driver are not installed')
-def test_web_page_in_headless_chromium(server, tmp_path):
+needs_chromium = pytest.mark.skipif(not (_chromium() and shutil.which('chromedriver')), reason='chromium and chromium-driver are not installed')
+
+
+def _chrome(tmp_path):
+    "Headless Chromium driven by selenium, with a fresh profile and no background traffic."
     webdriver = pytest.importorskip('selenium.webdriver')
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
     opts.binary_location = _chromium()
     for a in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
               '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', f'--user-data-dir={tmp_path/"profile"}'):
         opts.add_argument(a)
-    d = webdriver.Chrome(options=opts, service=Service(shutil.which('chromedriver')))
+    return webdriver.Chrome(options=opts, service=Service(shutil.which('chromedriver')))
+
+
+@needs_chromium
+def test_web_page_in_headless_chromium(server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    d = _chrome(tmp_path)
     try:
         d.get(server + '/')
         wait = WebDriverWait(d, 30)
@@ -143,6 +158,116 @@ def test_web_page_in_headless_chromium(server, tmp_path):
         # nothing was fetched from outside the service
         urls = d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert all(u.startswith(server) for u in urls), urls
+    finally:
+        d.quit()
+
+
+def test_security_headers_and_host_check(server):
+    "Every response carries the security headers; a request for another host (DNS rebinding) is refused; no Swagger UI from a CDN."
+    for path in ('/', '/search?q=read+a+file', '/health', '/search?q=', '/nowhere'):
+        h = httpx.get(server + path).headers
+        assert h['x-content-type-options'] == 'nosniff' and h['x-frame-options'] == 'DENY' and h['referrer-policy'] == 'no-referrer', (path, h)
+        csp = h['content-security-policy']
+        assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and 'unsafe-inline' not in csp and "frame-ancestors 'none'" in csp, csp
+    port = server.rsplit(':', 1)[1]
+    for host in (f'127.0.0.1:{port}', f'localhost:{port}'):
+        assert httpx.get(server + '/health', headers={'Host': host}).status_code == 200, host
+    for host in (f'attacker.example:{port}', 'attacker.example', f'127.0.0.1:{int(port) + 1}'):
+        r = httpx.get(server + '/search', params=dict(q='read a file'), headers={'Host': host})
+        assert r.status_code == 400 and 'is not served here' in r.json()['detail'], (host, r.status_code, r.text)
+    assert [httpx.get(server + u).status_code for u in ('/docs', '/redoc', '/openapi.json')] == [404, 404, 200]
+
+
+# Functions of a repository someone else wrote: every field the page shows carries a payload that sets
+# `window.pwned` and the document title if it ever runs.
+PWN = "window.pwned=1;document.title='pwned'"
+HOSTILE = [
+    dict(path='evil/<img src=x onerror="%s">.py' % PWN, func_name='load_config', url='javascript:' + PWN,
+         code='def load_config(path):\n    """Read a configuration file <img src=x onerror="%s">\n\n    More."""\n    return open(path).read()\n' % PWN),
+    dict(path='evil/render.py', func_name='render', url='JavaScript:' + PWN,
+         code='def render(name="</script><script>%s</script>"):\n    """Render a template </script><script>%s</script>"""\n    return name\n' % (PWN, PWN)),
+    dict(path='evil/access\u202egnp.py', func_name='is_admin', url='java\tscript:' + PWN,
+         code='def is_admin(role):\n    """Check the access\u202e level of a role."""\n    if role != "user\u202e \u2066# admin\u2069 \u2066":\n        return True\n'),
+    dict(path='evil/term.py', func_name='shout', url='data:text/html,<script>%s</script>' % PWN,
+         code='def shout(msg):\n    """\x1b[31mPrint a message in red\x1b[0m"""\n    print("\x1b]0;pwned\x07" + msg)\n'),
+    dict(path='evil/files.py', func_name='read_secrets', url='file:///etc/passwd',
+         code='def read_secrets():\n    """Read the password file."""\n    return open("/etc/passwd").read()\n'),
+    dict(path='good/link.py', func_name='read_file', url='https://example.com/good/link.py#L1',
+         code='def read_file(path):\n    """Read a text file."""\n    return open(path).read()\n'),
+    dict(path='good/editor.py', func_name='write_file', url='vscode://file/good/editor.py:1',
+         code='def write_file(path, text):\n    """Write a text file."""\n    open(path, "w").write(text)\n'),
+]
+GOOD_LINKS = ['https://example.com/good/link.py#L1', 'vscode://file/good/editor.py:1']
+
+
+@pytest.fixture(scope='module')
+def hostile_server(ws, tmp_path_factory):
+    "The service over a workspace whose deployed run (a copy of run A) indexes only `HOSTILE`; its base URL."
+    import pandas as pd
+    from codesearch_nb.index import index_functions, index_dir, load_run_encoder
+    from codesearch_nb.serve import deploy
+    hws = tmp_path_factory.mktemp('hostile_ws')
+    shutil.copytree(ws/'runs'/RUN_A, hws/'runs'/RUN_A, ignore=shutil.ignore_patterns('index'))
+    df = pd.DataFrame([dict(r, repo='evil', language='python', start_line=1, end_line=r['code'].count('\n'),
+                            docstring=r['code'].split('"""')[1]) for r in HOSTILE])
+    index_functions(df, index_dir(RUN_A, hws), load_run_encoder(RUN_A, str(hws)), info=dict(run_id=RUN_A))
+    assert deploy(RUN_A, ws=str(hws))['index']['size'] == len(HOSTILE)
+    with _service(hws) as base: yield base
+
+
+def test_hostile_index_over_http(hostile_server):
+    "The service drops every url that is not http(s) or an editor's, and escapes and marks what the page shows."
+    j = httpx.get(hostile_server + '/search', params=dict(q='read a file', k=10, highlight=1)).json()
+    assert len(j['results']) == len(HOSTILE)
+    assert sorted(r['url'] for r in j['results'] if r['url']) == GOOD_LINKS
+    for r in j['results']:
+        for f in ('path_html', 'signature_html', 'summary_html', 'code_html'):
+            assert '<img' not in r[f] and '<script' not in r[f] and '\u202e' not in r[f] and '\x1b' not in r[f], (f, r[f])
+    assert any('evil/access<span class="inv" title="U+202E RIGHT-TO-LEFT OVERRIDE">⟪U+202E⟫</span>gnp.py' == r['path_html'] for r in j['results'])
+
+
+@needs_chromium
+def test_hostile_index_in_headless_chromium(hostile_server, tmp_path):
+    "Nothing of an indexed repository or of a query runs in the page; bidi overrides are shown marked; only safe urls are links."
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    d = _chrome(tmp_path)
+    n = len(HOSTILE)
+    results = lambda d: d.find_elements(By.CSS_SELECTOR, '#results .res')
+    try:
+        # a shared link whose query is itself a payload
+        d.get(hostile_server + '/?q=' + quote(f'<img src=x onerror="{PWN}"></script><script>{PWN}</script>'))
+        wait = WebDriverWait(d, 30)
+        wait.until(lambda d: len(results(d)) == n)
+        # and a typed search, watched for CSP violations (an injected script or handler would raise one)
+        d.execute_script("window.violations=[]; document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI))")
+        box = d.find_element(By.ID, 'q'); box.clear(); box.send_keys('read a configuration file <img src=x onerror=window.pwned=1>')
+        d.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+        wait.until(lambda d: 'configuration' in d.current_url and len(results(d)) == n)
+        time.sleep(0.5)  # give any injected handler time to fire
+
+        assert d.execute_script('return window.pwned') is None, 'a payload ran'
+        assert d.title == 'codesearch'
+        assert d.execute_script('return window.violations') == []
+        assert not d.find_elements(By.CSS_SELECTOR, '#results img, #results script, #results iframe, #results [onerror]')
+        assert len(d.find_elements(By.TAG_NAME, 'script')) == 1  # the page's own
+        text = d.find_element(By.ID, 'results').text
+        assert '<img src=x onerror=' in text and '</script><script>' in text  # shown as text
+        assert '\u202e' not in text and '\u2066' not in text and '\x1b' not in text
+        marks = {e.text for e in d.find_elements(By.CSS_SELECTOR, '#results .inv')}
+        assert {'⟪U+202E⟫', '⟪U+2066⟫', '⟪U+2069⟫', '⟪U+001B⟫', '⟪U+0007⟫'} <= marks, marks
+        assert d.find_element(By.CSS_SELECTOR, '#results .inv').value_of_css_property('background-color') != 'rgba(0, 0, 0, 0)'  # styled
+        locs = [e.text for e in d.find_elements(By.CSS_SELECTOR, '#results .loc')]
+        assert 'evil/access⟪U+202E⟫gnp.py:1' in locs, locs
+        assert any(e.find_elements(By.CSS_SELECTOR, '.inv') for e in d.find_elements(By.CSS_SELECTOR, '#results pre.hl')), 'code is not marked'
+        # only the http(s) and editor urls are links
+        assert not d.find_elements(By.CSS_SELECTOR, 'a[href^="javascript" i], a[href^="data" i], a[href^="file" i]')
+        assert sorted(d.execute_script("return [...document.querySelectorAll('#results a')].map(a => a.getAttribute('href'))")) == GOOD_LINKS
+        # the page's own check refuses what the server would have refused
+        got = d.execute_script("return ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\\tscript:alert(1)', 'data:text/html,x', "
+                               "'file:///etc/passwd', 'vbscript:x', '/relative', 'https://example.com/a', 'vscode://file/a.py', "
+                               "'vscode-insiders://file/a.py', 'idea://open?file=a.py'].map(linkable)")
+        assert got == [''] * 7 + ['https://example.com/a', 'vscode://file/a.py', 'vscode-insiders://file/a.py', 'idea://open?file=a.py'], got
     finally:
         d.quit()
 
