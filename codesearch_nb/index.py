@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 import numpy as np, pandas as pd
 import faiss
-from .core import CodeSearchError, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
+from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
 from .runs import run_dir, read_config, deployment
 from .scorers import BM25Scorer, bm25_tokens
 from .extract import lang_of, LANGS
@@ -350,7 +350,7 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
     write_json(folder/'meta.json', meta)
     return meta
 
-# %% ../nbs/08_index.ipynb
+# %% ../nbs/08_index.ipynb #69151d41
 def editor_link(path:str, # absolute path of a file
                 line:int, # the line to open it at
                 template:str|None=None, # a link with `{path}` and `{line}` (default: `$CODESEARCH_EDITOR`, else VS Code's)
@@ -507,7 +507,7 @@ def load_run_encoder(run_id:str, # run whose encoder to load
     offline_env(ws)
     return load_encoder(run_id, ws)
 
-# %% ../nbs/08_index.ipynb
+# %% ../nbs/08_index.ipynb #00bea8b2
 _REMOTE = re.compile(r'[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$')
 
 def _git_dir(folder:Path) -> Path|None:
@@ -544,7 +544,7 @@ def repo_identity(folder:str|Path, # a folder to index
         if re.search(r'github\.com[:/]', url): out['url_base'] = f'https://github.com/{m[1]}/{m[2]}'
     return out
 
-# %% ../nbs/08_index.ipynb
+# %% ../nbs/08_index.ipynb #d2416aa7
 def index_sources(source:list, # folders and files to index
                   taken:dict|None=None, # repository name -> folder already in the index: a name is not given to another folder
                  ) -> list[Source]:
@@ -588,7 +588,7 @@ def source_functions(source:list, # folders and files of source code
         recs += rs; skips += sk
     return pd.DataFrame(recs), dict(sources=srcs, files=len(files), skips=skips)
 
-# %% ../nbs/08_index.ipynb
+# %% ../nbs/08_index.ipynb #5d085dc5
 def preview_sources(source:list, # folders and files to index
                     max_bytes:int=1_000_000, # larger files are skipped as 'too large'
                    ) -> dict:
@@ -605,13 +605,14 @@ def format_preview(p:dict, # from `preview_sources`
     w = max(map(len, [*p['files'], *p['skips']]), default=0)
     lines = [f"would index {p['n_files']:,} file{'s' * (p['n_files'] != 1)} of {names}" + (':' if p['files'] else f' (none of {", ".join(LANGS)})')]
     lines += [f'  {l:<{w}} {n:>6,}' for l, n in p['files'].items()]
-    if p['skips']: lines.append(f"would skip {sum(p['skips'].values()):,}:")
+    if p['skips']: lines.append(f"would skip {(n := sum(p['skips'].values())):,} file{'s' * (n != 1)}:")
     lines += [f"  {why:<{w}} {n:>6,}   e.g. {', '.join(p['examples'].get(why, []))}" for why, n in p['skips'].items()]
     return '\n'.join(lines)
 
 # %% ../nbs/08_index.ipynb #00000031
 def _run_corpus(run_id:str, ws) -> str|None:
     "The corpus run `run_id` was trained on, or None (a pretrained encoder)."
+    if run_id in PRETRAINED: return None  # zero-shot: trained on no corpus of this workspace
     c = read_config(run_id, ws).get('corpus')
     return c.get('name') if isinstance(c, dict) else c
 
@@ -641,7 +642,7 @@ def _from_corpus(corpus:str, ws) -> tuple[pd.DataFrame, dict, None]:
         roots.setdefault(s['repo'], dict(root=s['root'], prefix=s.get('prefix', ''), commit=s.get('sha', ''), url_base=s.get('url_base', '')))
     return df, dict(corpus=corpus, roots=roots), None
 
-# %% ../nbs/08_index.ipynb
+# %% ../nbs/08_index.ipynb #10695910
 def build_index(run_id:str, # run whose encoder embeds the functions
                 corpus:str|None=None, # corpus of the workspace to index (default: the run's training corpus)
                 source:list|None=None, # source folders or files to index or update (default for a run with no training corpus: the current folder)
@@ -661,6 +662,7 @@ def build_index(run_id:str, # run whose encoder embeds the functions
     if list:
         if corpus: raise CodeSearchError(f'--list previews source folders (--source PATH); `codesearch corpus info {corpus}` describes corpus {corpus!r}')
         p = preview_sources(source, max_bytes); print(format_preview(p)); return p
+    if run_id in PRETRAINED: workspace(ws, create=True)  # `codesearch index minilm --source .` may be the first command in a folder
     folder, enc = index_dir(run_id, ws), load_run_encoder(run_id, ws)
     old = {} if rebuild else read_meta(folder)
     df, what, scanned = _from_sources(source, old, max_bytes) if source else _from_corpus(corpus, ws)
@@ -679,7 +681,8 @@ def run_searcher(run_id:str, # run whose index to load
                  encoder=None, # encoder to use instead of the run's
                 ) -> Searcher:
     "A (cached) `Searcher` on run `run_id`'s index."
-    if not (run_dir(run_id, ws, must_exist=False)/'config.json').exists(): raise CodeSearchError(f'run {run_id!r} does not exist; `codesearch runs` lists the runs')
+    if run_id not in PRETRAINED and not (run_dir(run_id, ws, must_exist=False)/'config.json').exists():
+        raise CodeSearchError(f'run {run_id!r} does not exist; `codesearch runs` lists the runs')
     folder = index_dir(run_id, ws)
     if read_meta(folder).get('status') != 'ready': raise CodeSearchError(f'run {run_id!r} has no index; build it with `codesearch index {run_id}` (add --source PATH to index a folder)')
     key = (str(folder), (folder/'meta.json').stat().st_mtime_ns)

@@ -60,7 +60,7 @@ def is_vendor_path(rel:str, # a path relative to the source root, with `/` separ
     "True when `rel` lies in a folder of bundled third-party code (`VENDOR_DIRS`)."
     return any(p in VENDOR_DIRS for p in rel.split('/')[:-1])
 
-# %% ../nbs/01_sources.ipynb
+# %% ../nbs/01_sources.ipynb #b5bb4a86
 HEAD_BYTES = 8192  # how much of a file `file_kind` looks at
 _MINIFIED_NAME = re.compile(r'[.-]min\.[cm]?js$')
 _GENERATED_NAME = re.compile(r'(_pb2(_grpc)?\.py|\.pb(\.gw)?\.go|_generated\.go|\.generated\.\w+|_pb\.rb)$|^zz_generated\.')
@@ -122,7 +122,7 @@ def _rules_above(src:Source) -> list:
     if not (top/'.git').exists(): return []  # here `prefix` only places the files in links, not on this disk
     return [r for i in range(len(parts)) for r in _ignore_rules(top.joinpath(*parts[:i]), '/'.join(parts[:i]) + '/' * (i > 0))]
 
-# %% ../nbs/01_sources.ipynb
+# %% ../nbs/01_sources.ipynb #11fa3299
 def _why_skip(e:os.DirEntry, r:str, skip_paths:bool, keep_tests:bool, max_bytes:int|None, sniff:bool) -> tuple[str, int]:
     "Why `list_files` leaves out the file `e` at `r` ('' when it keeps it), and its size."
     if skip_paths and keep_tests and is_vendor_path(r): return 'vendored path', 0
