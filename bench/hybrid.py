@@ -26,7 +26,7 @@ def mrr_at(searcher, queries, gold_ids, mode, k=100, bs=64):
 
 def run(name, df, queries, gold_rows, enc, folder):
     from codesearch_nb.index import index_functions, Searcher
-    t = time.time(); index_functions(df, folder, enc, bm25=True, rebuild=True); build = time.time() - t
+    t = time.time(); index_functions(df, folder, enc, bm25=True); build = time.time() - t   # an index kept in --keep is reused
     s = Searcher(folder, enc)
     rows = []
     for mode in ('dense', 'hybrid', 'bm25'):
@@ -42,13 +42,14 @@ def main():
     ap.add_argument('--model', default='minilm', help='run id or pretrained model (minilm, mpnet)')
     ap.add_argument('--corpus', default='stdlib')
     ap.add_argument('--benchmark', default='cosqa', help="'cosqa' (the workspace's download), a path, or 'none'")
+    ap.add_argument('--keep', default=None, help='folder to keep the indexes in (a rerun reuses them)')
     a = ap.parse_args()
     from codesearch_nb.corpus import load_corpus
     from codesearch_nb.evaluate import csn_pairs, resolve_benchmark, read_cosqa
     from codesearch_nb.index import load_run_encoder
     from codesearch_nb.core import CodeSearchError
     enc = load_run_encoder(a.model, a.ws)
-    rows, tmp = [], Path(tempfile.mkdtemp())
+    rows, tmp = [], Path(a.keep or tempfile.mkdtemp())
     df = load_corpus(a.corpus, 'test', ws=a.ws).reset_index(drop=True)
     df = df[df.docstring_summary.fillna('').str.strip() != ''].reset_index(drop=True)
     rows += run(f'csn-{a.corpus}', df, df.docstring_summary.tolist(), range(len(df)), enc, tmp/'csn')
@@ -62,7 +63,8 @@ def main():
             rows += run(b['key'], cdf, c['queries'], c['gold'], enc, tmp/'cosqa')
     t = pd.DataFrame(rows)
     print(f'\nmodel {a.model}; MRR@100, recall@1, recall@10 per query mode (as served by `codesearch query --mode`)\n')
-    print(t.to_markdown(index=False, floatfmt='.3f'))
+    print('| ' + ' | '.join(t.columns) + ' |\n|' + '---|' * len(t.columns))
+    for r in t.itertuples(index=False): print('| ' + ' | '.join(f'{v:.3f}' if isinstance(v, float) else str(v) for v in r) + ' |')
 
 
 if __name__ == '__main__': main()

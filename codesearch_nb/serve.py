@@ -15,8 +15,8 @@ from .index import index_dir, read_meta, build_index, load_run_encoder, Searcher
 
 # %% auto #0
 __all__ = ['LINK_SCHEMES', 'PAGE', 'SHOWN', 'LOOPBACK', 'SECURITY_HEADERS', 'MAX_QUERY', 'MAX_K', 'check_run', 'deploy_history',
-           'deploy', 'LiveModel', 'reveal', 'safe_url', 'highlight', 'page', 'shown', 'host_allowed', 'csp', 'make_app',
-           'bind_hosts', 'serve']
+           'headline', 'deploy', 'LiveModel', 'reveal', 'safe_url', 'highlight', 'page', 'shown', 'host_allowed', 'csp',
+           'make_app', 'bind_hosts', 'serve']
 
 # %% ../nbs/09_serve.ipynb #00000005
 def _encoder(run_id:str, ws=None):
@@ -67,6 +67,16 @@ def _switch(record:dict, ws) -> None:
     os.replace(tmp, d/'current.json')
     with open(d/'history.jsonl', 'a') as f: f.write(json.dumps(record, default=str) + '\n')
 
+# %% ../nbs/09_serve.ipynb
+def headline(metrics:dict, # a run's metrics.json
+            ) -> str:
+    "One short line of a run's key numbers: validation MRR and each benchmark's MRR or NDCG."
+    parts = [f"valid MRR {metrics['valid_mrr']:.3f}"] if isinstance(metrics.get('valid_mrr'), (int, float)) else []
+    for key, r in (metrics.get('eval') or {}).items():
+        v = next(((k, r[k]) for k in ('mrr', 'ndcg_within') if isinstance(r.get(k), (int, float))), None)
+        if v: parts.append(f'{key} {v[0].replace("_within", "")} {v[1]:.3f}')
+    return ', '.join(parts) or 'no metrics yet'
+
 # %% ../nbs/09_serve.ipynb #0000000a
 def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
            rollback:bool=False, # return to the run served before the current one
@@ -84,7 +94,9 @@ def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
     metrics = check_run(run_id, ws)
     meta = read_meta(index_dir(run_id, ws))
     if meta.get('status') != 'ready':
-        print(f'{run_id}: no index yet; building it')
+        if not read_config(run_id, ws).get('corpus'):
+            raise CodeSearchError(f'run {run_id!r} has no index and no corpus to index; build one first: `codesearch index {run_id} --source PATH`')
+        print(f'{run_id}: no index yet; building it on its corpus')
         meta = build_index(run_id, ws=ws)
     rec = dict(action='rollback' if rollback else 'deploy', run_id=run_id, by=_who(),
                at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), metrics=metrics,
@@ -92,7 +104,7 @@ def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
                previous=cur['run_id'] if cur else None)
     _switch(rec, ws)
     print(f"{'rolled back to' if rollback else 'deployed'} {run_id} (was {rec['previous'] or 'nothing'}); "
-          f"{meta['live']:,} functions, {meta['kind']} index; metrics {json.dumps(metrics) if metrics else 'none'}")
+          f"{meta['live']:,} functions, {meta['kind']} index; {headline(metrics)}")
     return rec
 
 # %% ../nbs/09_serve.ipynb #0000000d
