@@ -52,6 +52,7 @@ def main():
     rows, tmp = [], Path(a.keep or tempfile.mkdtemp())
     df = load_corpus(a.corpus, 'test', ws=a.ws).reset_index(drop=True)
     df = df[df.docstring_summary.fillna('').str.strip() != ''].reset_index(drop=True)
+    df = df.assign(original_string=df.code)   # the query is the docstring: no side may see it (BM25 indexes the source shown)
     rows += run(f'csn-{a.corpus}', df, df.docstring_summary.tolist(), range(len(df)), enc, tmp/'csn')
     if a.benchmark != 'none':
         try: b = resolve_benchmark(a.benchmark, ws=a.ws)

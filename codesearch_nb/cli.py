@@ -140,10 +140,11 @@ def search_ready(run_id:str, # the model to serve
                 ) -> dict:
     "Index `partition` of `corpus` with `run_id` unless it has an index, then deploy it; the deployment record."
     from codesearch_nb.corpus import load_corpus
-    from codesearch_nb.index import index_functions, index_dir, load_run_encoder, read_meta
+    from codesearch_nb.index import index_functions, index_dir, load_run_encoder, read_meta, shown_text
+    from codesearch_nb.runs import read_config
     from codesearch_nb.serve import deploy
     if read_meta(index_dir(run_id, ws)).get('status') != 'ready':
-        index_functions(load_corpus(corpus, partition, ws=ws), index_dir(run_id, ws), load_run_encoder(run_id, ws),
+        index_functions(shown_text(load_corpus(corpus, partition, ws=ws), read_config(run_id, ws)), index_dir(run_id, ws), load_run_encoder(run_id, ws),
                         info=dict(run_id=run_id, corpus=corpus, partition=partition))
     return deploy(run_id, ws=ws)
 

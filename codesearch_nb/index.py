@@ -23,8 +23,8 @@ __all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'NOTHING
            'function_table', 'index_params', 'new_index', 'use_gpu', 'fill_index', 'exact_topk', 'tune_nprobe',
            'load_chunks', 'embed_chunks', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions',
            'editor_link', 'rrf', 'Searcher', 'load_run_encoder', 'repo_identity', 'index_sources', 'list_source_files',
-           'source_functions', 'preview_sources', 'format_preview', 'build_index', 'run_searcher', 'clean_text',
-           'format_results', 'query']
+           'source_functions', 'preview_sources', 'format_preview', 'shown_text', 'build_index', 'run_searcher',
+           'clean_text', 'format_results', 'query']
 
 # %% ../nbs/08_index.ipynb #00000005
 def index_dir(run_id:str, # run whose index it is
@@ -642,6 +642,15 @@ def _from_corpus(corpus:str, ws) -> tuple[pd.DataFrame, dict, None]:
         roots.setdefault(s['repo'], dict(root=s['root'], prefix=s.get('prefix', ''), commit=s.get('sha', ''), url_base=s.get('url_base', '')))
     return df, dict(corpus=corpus, roots=roots), None
 
+# %% ../nbs/08_index.ipynb
+def shown_text(df:pd.DataFrame, # function records
+               cfg:dict, # the run's config
+              ) -> pd.DataFrame:
+    "`df` with `code` replaced by the whole source (`original_string`) for a pretrained run; as it is otherwise."
+    if not cfg.get('pretrained') or 'original_string' not in df: return df
+    src = df['original_string'].fillna('').astype(str)
+    return df.assign(code=src.where(src.str.len() > 0, df['code']))
+
 # %% ../nbs/08_index.ipynb #10695910
 def build_index(run_id:str, # run whose encoder embeds the functions
                 corpus:str|None=None, # corpus of the workspace to index (default: the run's training corpus)
@@ -666,6 +675,7 @@ def build_index(run_id:str, # run whose encoder embeds the functions
     folder, enc = index_dir(run_id, ws), load_run_encoder(run_id, ws)
     old = {} if rebuild else read_meta(folder)
     df, what, scanned = _from_sources(source, old, max_bytes) if source else _from_corpus(corpus, ws)
+    df = shown_text(df, read_config(run_id, ws))
     info = dict(run_id=run_id, **{k: _merged(old.get(k), v) for k, v in what.items()})
     meta = index_functions(df, folder, enc, kind=kind, batch_size=batch_size, rebuild=rebuild, bm25=bm25, info=info, scanned=scanned)
     u = meta['last_update']
