@@ -11,7 +11,7 @@ from fastcore.docments import docments
 from .core import CodeSearchError, offline_env, workspace
 
 # %% auto #0
-__all__ = ['VERBS', 'verb_func', 'verb_parser', 'parse_hp', 'main', 'best_model', 'search_ready', 'quickstart']
+__all__ = ['VERBS', 'verb_func', 'verb_parser', 'parse_hp', 'unknown_verb', 'main', 'best_model', 'search_ready', 'quickstart']
 
 # %% ../nbs/10_cli.ipynb #00000005
 VERBS = {
@@ -101,12 +101,23 @@ def parse_hp(items:list) -> dict:
 def _usage() -> str:
     return 'usage: codesearch <verb> [options]\n\nverbs:\n' + '\n'.join(f'  {v}' for v in VERBS) + '\n\n`codesearch <verb> --help` describes a verb.'
 
+def unknown_verb(argv:list) -> str:
+    "One line for arguments that start with no known verb, with the closest verb when there is one."
+    import difflib
+    words = sorted({w for v in VERBS for w in v.split()})
+    near = difflib.get_close_matches(argv[0], words, n=1, cutoff=0.6)
+    return f"unknown verb {argv[0][:40]!r}" + (f"; did you mean {near[0]!r}?" if near else '')
+
 def main(argv:list|None=None) -> int:
     "Entry point of the `codesearch` command."
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', category=FutureWarning)  # raised inside torch/fastai, not ours
     verb = next((v for v in sorted(VERBS, key=lambda v: -len(v.split())) if argv[:len(v.split())] == v.split()), None)
+    if argv[:1] == ['--version']:
+        from codesearch_nb import __version__
+        print(f'codesearch_nb {__version__}'); return 0
     if verb is None:
+        if argv and argv[0] not in ('-h', '--help'): print(unknown_verb(argv), file=sys.stderr)
         print(_usage(), file=sys.stderr if argv and argv[0] not in ('-h', '--help') else sys.stdout)
         return 0 if not argv or argv[0] in ('-h', '--help') else 2
     rest = argv[len(verb.split()):]
@@ -124,7 +135,7 @@ def main(argv:list|None=None) -> int:
         return 130
     return 0
 
-# %% ../nbs/10_cli.ipynb
+# %% ../nbs/10_cli.ipynb #fb20e8ef
 def best_model(lb, # a leaderboard (see `evaluate.leaderboard`)
                benchmark:str, # the benchmark key to rank on, e.g. csn-stdlib
               ) -> str:

