@@ -15,8 +15,8 @@ from .core import CodeSearchError, ws_dir
 from .extract import lang_of, LANGS
 
 # %% auto #0
-__all__ = ['TEST_DIRS', 'VENDOR_DIRS', 'SKIP_DIRS', 'IGNORE_DIRS', 'HEAD_BYTES', 'IGNORE_FILES', 'ARCHIVE_EXTS', 'PIP_PINS',
-           'NPM_PINS', 'APT_PINS', 'REFERENCE_COUNTS', 'JAVA_NOTICE', 'RECIPES', 'Source', 'is_test_path',
+__all__ = ['TEST_DIRS', 'VENDOR_DIRS', 'SKIP_DIRS', 'IGNORE_DIRS', 'HEAD_BYTES', 'IGNORE_FILES', 'SAFE_GIT', 'ARCHIVE_EXTS',
+           'PIP_PINS', 'NPM_PINS', 'APT_PINS', 'REFERENCE_COUNTS', 'JAVA_NOTICE', 'RECIPES', 'Source', 'is_test_path',
            'is_vendor_path', 'file_kind', 'gitignore_spec', 'is_ignored', 'list_files', 'is_git_url', 'git_source',
            'is_archive', 'ar_members', 'deb_control', 'unpack', 'resolve_sources', 'need_tool', 'apt_download',
            'debs_of_source', 'recipe_sources']
@@ -181,9 +181,12 @@ def list_files(src:Source, # the source to list
 # %% ../nbs/01_sources.ipynb #00000016
 _GITHUB = re.compile(r'(?:https?://|ssh://git@|git@)github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$')
 
+SAFE_GIT = ('-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.ext.allow=never', '-c', 'core.sshCommand=ssh')
+
 def _git(args, cwd=None, timeout=600):
+    "Run git with the settings a hostile repository's `.git/config` could abuse switched off (hooks, fsmonitor, ext::)."
     if not shutil.which('git'): raise CodeSearchError('git is missing: install it (apt-get install git) to use git sources')
-    r = subprocess.run(['git', *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    r = subprocess.run(['git', *SAFE_GIT, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                        env={**os.environ, 'GIT_TERMINAL_PROMPT': '0'})
     return r.stdout.strip() if r.returncode == 0 else None
 
