@@ -68,6 +68,7 @@ def verb_parser(verb:str, func=None) -> argparse.ArgumentParser:
         if name == 'return' or d['kind'] in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD): continue
         kind, default, hlp = _kind(d['anno']), d['default'], d['docment'] or ''
         required = default is inspect.Parameter.empty
+        if not required and kind is not bool and default not in (None, '', []): hlp = f'{hlp} (default: {default})'
         if name in pos:
             nargs = '+' if kind is list else None
             if not required: nargs = '*' if kind is list else '?'

@@ -20,7 +20,7 @@ from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASE
 __all__ = ['ANNOTATION_COLUMNS', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
            'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'csn_pairs', 'eval_pairs', 'eval_cosqa',
            'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report',
-           'log_wandb', 'evaluate', 'leaderboard', 'benchmark_download']
+           'log_wandb', 'default_corpus', 'evaluate', 'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06a_evaluate.ipynb #00000017
 ANNOTATION_COLUMNS = ('Language', 'Query', 'GitHubUrl', 'Relevance')
@@ -376,10 +376,22 @@ def _score_on(sc, bench:dict, df, pairs, chunk:int, seed:int, strip_docstrings:b
                **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind == 'ndcg' else {}))
     return res
 
+# %% ../nbs/06a_evaluate.ipynb
+def default_corpus(models:list, # what `evaluate` was given
+                   ws=None, # workspace
+                  ) -> str:
+    "The training corpus of the first named run that has a single one, else 'stdlib'."
+    for m in models:
+        if isinstance(m, (str, Path)) and str(m) not in BASELINES:
+            try: c = read_config(str(m), ws).get('corpus')
+            except CodeSearchError: continue
+            if isinstance(c, str) and c and ',' not in c: return c
+    return 'stdlib'
+
 # %% ../nbs/06a_evaluate.ipynb #00000053
 def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / functions from Python)
              benchmark:str='csn', # csn (a corpus's test split), cosqa, ndcg, or a path to CoSQA- or annotationStore-format files
-             corpus:str='stdlib', # corpus for csn and ndcg
+             corpus:str=None, # corpus for csn and ndcg (default: the first named run's training corpus, else stdlib)
              ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./codesearch_workspace)
              chunk:int=1000, # csn: functions per chunk
              seed:int=0, # csn: seed of the shuffle into chunks
@@ -392,6 +404,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     offline_env(ws)
     if isinstance(models, (str, Path)) or not isinstance(models, (list, tuple)): models = [models]
     if not models: raise CodeSearchError('no model to evaluate; name run ids and/or bm25, minilm')
+    corpus = corpus or default_corpus(models, ws)
     bench = resolve_benchmark(benchmark, corpus, ws)
     if bench['kind'] == 'cosqa' and strip_docstrings: bench['key'] += '-nodoc'   # a different task: stored apart
     kind, key = bench['kind'], bench['key']
