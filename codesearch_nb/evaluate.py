@@ -20,7 +20,7 @@ from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASE
 __all__ = ['ANNOTATION_COLUMNS', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
            'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'csn_pairs', 'eval_pairs', 'eval_cosqa',
            'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report',
-           'log_wandb', 'default_corpus', 'evaluate', 'leaderboard', 'benchmark_download']
+           'log_wandb', 'default_corpus', 'dropped_pairs', 'evaluate', 'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06a_evaluate.ipynb #00000017
 ANNOTATION_COLUMNS = ('Language', 'Query', 'GitHubUrl', 'Relevance')
@@ -376,7 +376,7 @@ def _score_on(sc, bench:dict, df, pairs, chunk:int, seed:int, strip_docstrings:b
                **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind == 'ndcg' else {}))
     return res
 
-# %% ../nbs/06a_evaluate.ipynb
+# %% ../nbs/06a_evaluate.ipynb #74147f05
 def default_corpus(models:list, # what `evaluate` was given
                    ws=None, # workspace
                   ) -> str:
@@ -387,6 +387,13 @@ def default_corpus(models:list, # what `evaluate` was given
             except CodeSearchError: continue
             if isinstance(c, str) and c and ',' not in c: return c
     return 'stdlib'
+
+# %% ../nbs/06a_evaluate.ipynb
+def dropped_pairs(res:dict, # a result of `eval_pairs`
+                 ) -> list[str]:
+    "One line per language whose incomplete last chunk the CodeSearchNet protocol left out of MRR."
+    return [f"{l}: MRR over {d['n_queries']:,} of {d['n_pairs']:,} pairs (chunks of {d['chunk']:,}; the incomplete last chunk is left out, mrr_full ranks all {d['n_pairs']:,})"
+            for l, d in (res.get('per_language') or {}).items() if d.get('n_pairs', 0) > d.get('n_queries', 0)]
 
 # %% ../nbs/06a_evaluate.ipynb #00000053
 def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / functions from Python)
@@ -418,6 +425,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
         stored[name] = save_result(sc, key, res, ws)
         main = HEADLINE[kind][0]
         print(f'{name}: {main} {res[main]:.4f} on {key} ({res["n_queries"]:,} queries, {res["seconds"]:.1f}s)')
+        for note in dropped_pairs(res): print(f'  note: {note}')
     summary, per = tables(results, kind)
     out = write_report(results, bench, ws) if report else None
     if wandb:
