@@ -157,6 +157,11 @@ def assign_partitions(sizes:dict, # split unit -> number of functions
     for k in order:
         mid = (cum + sizes[k] / 2) / total; cum += sizes[k]
         out[k] = ('train', 'valid', 'test')[min(int(np.searchsorted(cuts, mid, side='right')), 2)]
+    for part, frac in zip(('valid', 'test'), fractions[1:]):   # a wanted partition is never empty while another can spare a unit
+        if frac > 0 and part not in out.values():
+            n = {p: sum(v == p for v in out.values()) for p in ('train', 'valid', 'test')}
+            spare = [k for k in order if n[out[k]] > 1]
+            if spare: out[min(spare, key=lambda k: (sizes[k], k))] = part
     return out
 
 # %% ../nbs/01a_corpus.ipynb #00000012
@@ -472,10 +477,12 @@ def corpus_build(name:str=None, # corpus name (default: the recipe's, else the f
                  quiet:bool=False, # do not print the summary
                 ) -> Path:
     "Build a corpus from a recipe or sources, print its summary, and return its folder."
-    if bool(recipe) == bool(source): raise CodeSearchError('give either --recipe (stdlib, python, go, java, javascript, php, ruby) or --source PATH…')
-    if recipe: sources, skips = recipe_sources(recipe, ws), Counter()
-    else: sources, skips = resolve_sources([source] if isinstance(source, (str, Path)) else list(source), ws)
-    name = name or recipe or re.sub(r'[^A-Za-z0-9_.-]+', '-', Path(sources[0].root).name).strip('-.') or 'corpus'
+    if not recipe and not source: raise CodeSearchError('give --recipe (stdlib, python, go, java, javascript, php, ruby), --source PATH…, or both')
+    sources, skips = (recipe_sources(recipe, ws), Counter()) if recipe else ([], Counter())
+    if source:
+        more, sk = resolve_sources([source] if isinstance(source, (str, Path)) else list(source), ws)
+        sources, skips = sources + more, skips + sk
+    name = name or (f'{recipe}-plus' if recipe and source else recipe) or re.sub(r'[^A-Za-z0-9_.-]+', '-', Path(sources[0].root).name).strip('-.') or 'corpus'
     f = Filters(min_summary_tokens, min_lines, not keep_test_names, not keep_standard_methods, dedup, near_dedup,
                 skip_paths=not keep_test_paths)
     if not 0 <= valid < 1 or not 0 <= test < 1 or valid + test >= 1: raise CodeSearchError(f'--valid {valid} --test {test}: shares must be in [0, 1) and sum below 1')

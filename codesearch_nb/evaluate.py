@@ -388,7 +388,7 @@ def default_corpus(models:list, # what `evaluate` was given
             if isinstance(c, str) and c and ',' not in c: return c
     return 'stdlib'
 
-# %% ../nbs/06a_evaluate.ipynb
+# %% ../nbs/06a_evaluate.ipynb #9388269c
 def dropped_pairs(res:dict, # a result of `eval_pairs`
                  ) -> list[str]:
     "One line per language whose incomplete last chunk the CodeSearchNet protocol left out of MRR."
