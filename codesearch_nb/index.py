@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import quote
 import numpy as np, pandas as pd
 import faiss
-from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
+from .core import CodeSearchError, PRETRAINED, workspace, ws_path, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
 from .runs import run_dir, read_config, deployment
 from .scorers import BM25Scorer, bm25_tokens
 from .extract import lang_of, LANGS
-from .sources import Source, list_files
+from .sources import Source, list_files, IGNORE_DIRS
 
 # %% auto #0
 __all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'NOTHING_DEPLOYED', 'index_dir', 'signature_of',
@@ -24,7 +24,7 @@ __all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'NOTHING
            'load_chunks', 'embed_chunks', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions',
            'editor_link', 'rrf', 'Searcher', 'load_run_encoder', 'repo_identity', 'index_sources', 'list_source_files',
            'source_functions', 'preview_sources', 'format_preview', 'shown_text', 'build_index', 'run_searcher',
-           'clean_text', 'format_results', 'query']
+           'clean_text', 'format_results', 'query', 'watch_sources']
 
 # %% ../nbs/08_index.ipynb #00000005
 def index_dir(run_id:str, # run whose index it is
@@ -311,9 +311,9 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
         if not len(new): raise CodeSearchError('no functions to index; check --corpus/--source (an empty corpus or no supported files)')
         table, stats = new, dict(added=len(new), unchanged=0, removed=0)
         codes = pd.DataFrame(dict(text=new_code))
-    _write_parquet(codes_path, codes); _write_parquet(tpath, table)
     ntotal = int(meta.get('ntotal', 0)) if meta.get('status') == 'ready' and (folder/'faiss.index').exists() else 0
-    write_json(folder/'meta.json', {**meta, 'status': 'embedding', 'rows': len(table)})
+    write_json(folder/'meta.json', {**meta, 'status': 'embedding', 'rows': len(table)})  # before the tables change: a reader keeps what it has
+    _write_parquet(codes_path, codes); _write_parquet(tpath, table)
     n_emb = embed_chunks(codes['text'].tolist(), table['language'].tolist(), encoder, folder/'emb', start=ntotal,
                          batch_size=batch_size, chunk_size=chunk_size)
     X = load_chunks(folder/'emb', len(table))
@@ -345,7 +345,8 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
             'dim': d, 'ntotal': len(table), 'live': int(table['live'].sum()), 'bm25': bool(bm25),
             'encoder': getattr(encoder, 'name', type(encoder).__name__), 'faiss': faiss.__version__, 'gpu': use_gpu(),
             'built_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'last_update': {**stats, 'embedded': n_emb},
-            'build_s': round(time.time() - t0, 2), 'index_s': round(index_s, 2), 'chunk_size': chunk_size}
+            'build_s': round(time.time() - t0, 2), 'index_s': round(index_s, 2), 'chunk_size': chunk_size,
+            'builds': int(meta.get('builds', 0)) + 1}
     meta.pop('rows', None)
     write_json(folder/'meta.json', meta)
     return meta
@@ -623,11 +624,11 @@ def _merged(old, new):
 
 def _counts(c:dict) -> str: return ' · '.join(f'{k} {v:,}' for k, v in sorted(c.items(), key=lambda kv: -kv[1])) or 'none'
 
-def _from_sources(source:list, old:dict, max_bytes:int) -> tuple[pd.DataFrame, dict, list]:
+def _from_sources(source:list, old:dict, max_bytes:int, say=print) -> tuple[pd.DataFrame, dict, list]:
     "The functions of `source`, what `meta.json` records of them, and the (repo, path) pairs they cover (see `merge_tables`)."
     df, got = source_functions(source, max_bytes, {r: v['root'] for r, v in (old.get('roots') or {}).items()})
     srcs = got['sources']
-    print(f"{', '.join(s.repo for s in srcs)}: {len(df):,} functions in {got['files']:,} files; skipped {_counts(got['skips'])}")
+    say(f"{', '.join(s.repo for s in srcs)}: {len(df):,} functions in {got['files']:,} files; skipped {_counts(got['skips'])}")
     if not len(df) and not old.get('ntotal'):
         raise CodeSearchError(f"{', '.join(map(str, source))}: no functions found (skipped: {_counts(got['skips'])}); see what would be read with --list")
     roots = {s.repo: dict(root=s.root, prefix='', commit=s.sha, url_base=s.url_base, remote=s.origin if s.origin != s.root else '') for s in srcs}
@@ -662,6 +663,7 @@ def build_index(run_id:str, # run whose encoder embeds the functions
                 bm25:bool=True, # also build the BM25 index for hybrid search
                 list:bool=False, # only show which files would be indexed and why the others are skipped; embed nothing
                 max_bytes:int=1_000_000, # skip larger source files
+                watch:bool=False, # keep the index fresh while files change (Ctrl-C stops)
                ) -> dict:
     "Embed every function of a corpus or of source folders with run `run_id` and build (or update) its faiss index."
     if corpus and source: raise CodeSearchError('give --corpus or --source, not both')
@@ -671,17 +673,27 @@ def build_index(run_id:str, # run whose encoder embeds the functions
     if list:
         if corpus: raise CodeSearchError(f'--list previews source folders (--source PATH); `codesearch corpus info {corpus}` describes corpus {corpus!r}')
         p = preview_sources(source, max_bytes); print(format_preview(p)); return p
+    if watch and not source: raise CodeSearchError(f'--watch follows source folders: give --source PATH (corpus {corpus!r} does not change)')
     if run_id in PRETRAINED: workspace(ws, create=True)  # `codesearch index minilm --source .` may be the first command in a folder
-    folder, enc = index_dir(run_id, ws), load_run_encoder(run_id, ws)
+    enc = load_run_encoder(run_id, ws)
+    kw = dict(kind=kind, batch_size=batch_size, bm25=bm25, max_bytes=max_bytes)
+    meta = _update(run_id, corpus, source, ws, enc, rebuild=rebuild, **kw)
+    if watch: meta = watch_sources(run_id, source, ws, encoder=enc, **kw) or meta
+    return meta
+
+def _update(run_id, corpus, source, ws, enc, kind='auto', batch_size=256, rebuild=False, bm25=True, max_bytes=1_000_000, say=print) -> dict:
+    "One build or update of run `run_id`'s index (the body of `build_index`)."
+    folder = index_dir(run_id, ws)
     old = {} if rebuild else read_meta(folder)
-    df, what, scanned = _from_sources(source, old, max_bytes) if source else _from_corpus(corpus, ws)
+    df, what, scanned = _from_sources(source, old, max_bytes, say) if source else _from_corpus(corpus, ws)
     df = shown_text(df, read_config(run_id, ws))
     info = dict(run_id=run_id, **{k: _merged(old.get(k), v) for k, v in what.items()})
     meta = index_functions(df, folder, enc, kind=kind, batch_size=batch_size, rebuild=rebuild, bm25=bm25, info=info, scanned=scanned)
     u = meta['last_update']
-    print(f"{folder}: {meta['kind']} index of {meta['live']:,} functions (dim {meta['dim']}); "
-          f"+{u['added']:,} added, {u['unchanged']:,} unchanged, -{u['removed']:,} removed, {u['embedded']:,} embedded in {meta['build_s']:.1f}s")
+    say(f"{folder}: {meta['kind']} index of {meta['live']:,} functions (dim {meta['dim']}); "
+        f"+{u['added']:,} added, {u['unchanged']:,} unchanged, -{u['removed']:,} removed, {u['embedded']:,} embedded in {meta['build_s']:.1f}s")
     return meta
+
 
 # %% ../nbs/08_index.ipynb #00000035
 _SEARCHERS = {}
@@ -694,11 +706,15 @@ def run_searcher(run_id:str, # run whose index to load
     if run_id not in PRETRAINED and not (run_dir(run_id, ws, must_exist=False)/'config.json').exists():
         raise CodeSearchError(f'run {run_id!r} does not exist; `codesearch runs` lists the runs')
     folder = index_dir(run_id, ws)
-    if read_meta(folder).get('status') != 'ready': raise CodeSearchError(f'run {run_id!r} has no index; build it with `codesearch index {run_id}` (add --source PATH to index a folder)')
-    key = (str(folder), (folder/'meta.json').stat().st_mtime_ns)
+    meta = read_meta(folder)
+    if meta.get('status') != 'ready':
+        held = [s for (f, *_), s in _SEARCHERS.items() if f == str(folder)]
+        if held: return held[0]  # an update is under way (`--watch`): answer from the index loaded before it
+        raise CodeSearchError(f'run {run_id!r} has no index; build it with `codesearch index {run_id}` (add --source PATH to index a folder)')
+    key = (str(folder), (folder/'meta.json').stat().st_mtime_ns, meta.get('builds'), meta.get('built_at'))
     if key not in _SEARCHERS:
-        _SEARCHERS.clear()
-        _SEARCHERS[key] = Searcher(folder, encoder or load_run_encoder(run_id, ws))
+        s = Searcher(folder, encoder or load_run_encoder(run_id, ws))
+        _SEARCHERS.clear(); _SEARCHERS[key] = s
     return _SEARCHERS[key]
 
 # %% ../nbs/08_index.ipynb #6028c776
@@ -750,3 +766,52 @@ def query(q:str, # what to look for, in plain English
                                       results=[{x: v for x, v in r.items() if x != 'code'} for r in res]), indent=1))
     else: print(format_results(res, color=sys.stdout.isatty()))
     return res
+
+# %% ../nbs/08_index.ipynb #bf49fdc9
+def _watch_filter(source:list, run_id:str, ws) -> callable:
+    "A `watchfiles` filter: source files of `source` (folders, or single files), not in the workspace or under `.git`."
+    roots = [Path(os.path.abspath(os.path.expanduser(str(s)))) for s in source]
+    dirs, files = [r for r in roots if r.is_dir()], {r for r in roots if not r.is_dir()}
+    ws_p = ws_path(ws)
+    skip = [index_dir(run_id, ws), *(ws_p/k for k in ('runs', 'corpora', 'deployed', 'cache', 'wandb'))]
+    if not any(r.is_relative_to(ws_p) for r in roots): skip.append(ws_p)  # unless the sources are inside the workspace
+    def keep(change, path:str) -> bool:
+        p = Path(path)
+        if lang_of(p) is None or IGNORE_DIRS & set(p.parts): return False
+        if any(p.is_relative_to(s) for s in skip): return False
+        return p in files or any(p.is_relative_to(d) for d in dirs)
+    return keep
+
+def watch_sources(run_id:str, # run whose index to keep fresh
+                  source:list, # source folders or files (as given to `build_index`)
+                  ws:str|None=None, # workspace
+                  encoder=None, # encoder to embed with (default: the run's)
+                  kind:str='auto', # index type (see `build_index`)
+                  batch_size:int=256, # functions per encoder call
+                  bm25:bool=True, # also update the BM25 index
+                  max_bytes:int=1_000_000, # skip larger source files
+                  debounce:int=300, # ms: changes closer together than this make one update
+                  stop=None, # a `threading.Event` or a callable: the loop ends once it is set / returns True
+                  say=print, # where the one line per update goes
+                 ) -> dict|None:
+    "Update run `run_id`'s index after each batch of changes to the source files of `source`, until Ctrl-C or `stop`; the last meta (None if nothing changed)."
+    from watchfiles import watch
+    enc = encoder or load_run_encoder(run_id, ws)
+    stopped = (stop.is_set if hasattr(stop, 'is_set') else stop) or (lambda: False)
+    roots = [os.path.abspath(os.path.expanduser(str(s))) for s in source]
+    paths = sorted({r if os.path.isdir(r) else os.path.dirname(r) for r in roots})  # a file's folder: editors replace files
+    meta = None
+    say(f"watching {', '.join(paths)} for changes (Ctrl-C stops)")
+    try:
+        for changes in watch(*paths, watch_filter=_watch_filter(roots, run_id, ws), debounce=debounce, rust_timeout=200,
+                             yield_on_timeout=True, raise_interrupt=True, stop_event=stop if hasattr(stop, 'is_set') else None):
+            if stopped(): break
+            if not changes: continue
+            t0, names = time.time(), sorted({os.path.basename(p) for _, p in changes})
+            try: m = _update(run_id, None, source, ws, enc, kind=kind, batch_size=batch_size, bm25=bm25, max_bytes=max_bytes, say=lambda *a: None)
+            except (CodeSearchError, OSError) as e: say(f"{time.strftime('%H:%M:%S')} {e}"); continue
+            meta, u = m, m['last_update']
+            say(f"{time.strftime('%H:%M:%S')} {', '.join(names[:3])}{' …' if len(names) > 3 else ''}: +{u['added']:,} added, "
+                f"-{u['removed']:,} removed, {u['embedded']:,} embedded in {time.time() - t0:.1f}s; {m['live']:,} functions")
+    except KeyboardInterrupt: say('stopped watching')
+    return meta
