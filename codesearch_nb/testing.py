@@ -8,13 +8,14 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/testing.html.md"""
 from __future__ import annotations
 import re, json, hashlib, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 import numpy as np
 from .core import l2norm, write_json
 from .runs import new_run, set_status
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HashEncoder', 'fake_run', 'issue_comment_event', 'FakeGitHub']
+__all__ = ['HashEncoder', 'fake_run', 'issue_comment_event', 'FakeGitHub', 'sample_workspace']
 
 # %% ../nbs/02_testing.ipynb #00000006
 class HashEncoder:
@@ -179,3 +180,13 @@ def _route(self:FakeGitHub, verb, path, data, auth):
     if m := re.fullmatch(r'deployments/(\d+)/statuses', p):
         self.statuses.append((int(m[1]), data['state'])); return 201, {'id': self._id(), 'state': data['state']}
     return 404, {'message': 'Not Found'}
+
+# %% ../nbs/02_testing.ipynb
+def sample_workspace(ws, # the workspace folder (created if missing)
+                    ) -> str:
+    "Copy the sample corpus into workspace `ws`; return the corpus name."
+    import shutil
+    from codesearch_nb.corpus import sample_corpus, sample_ws
+    name = sample_corpus()
+    shutil.copytree(sample_ws()/'corpora'/name, Path(ws)/'corpora'/name, dirs_exist_ok=True)
+    return name

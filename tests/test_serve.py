@@ -23,12 +23,11 @@ def _free_port():
 def ws(tmp_path_factory):
     "A workspace with the sample corpus and two trained runs; run A deployed (its index built by deploy)."
     os.environ.setdefault('WANDB_MODE', 'disabled')
-    from codesearch_nb.corpus import sample_corpus, sample_ws
+    from codesearch_nb.testing import sample_workspace
     from codesearch_nb.train import train
     from codesearch_nb.serve import deploy
     w = tmp_path_factory.mktemp('serve_ws')
-    name = sample_corpus()
-    shutil.copytree(sample_ws()/'corpora'/name, w/'corpora'/name)
+    name = sample_workspace(w)
     for seed, rid in enumerate((RUN_A, RUN_B)):
         train(name, 'nbow', epochs=2, seed=seed, run_id=rid, ws=str(w), wandb=False)
     rec = deploy(RUN_A, ws=str(w))
