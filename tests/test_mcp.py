@@ -1,7 +1,7 @@
 """`codesearch mcp` end to end: a real run (a neural bag of words trained for one epoch on the project's sample corpus),
 indexed and deployed in a temporary workspace, served by a real server process that the MCP SDK's own stdio client
 drives — tools listed, searched, read, described, and fed bad arguments without the server falling over."""
-import functools, json, os, shutil, subprocess, sys
+import functools, json, os, subprocess, sys
 import pytest
 
 anyio = pytest.importorskip('anyio')
