@@ -181,7 +181,7 @@ def _route(self:FakeGitHub, verb, path, data, auth):
         self.statuses.append((int(m[1]), data['state'])); return 201, {'id': self._id(), 'state': data['state']}
     return 404, {'message': 'Not Found'}
 
-# %% ../nbs/02_testing.ipynb
+# %% ../nbs/02_testing.ipynb #e4fca449
 def sample_workspace(ws, # the workspace folder (created if missing)
                     ) -> str:
     "Copy the sample corpus into workspace `ws`; return the corpus name."
