@@ -28,7 +28,7 @@ def run_dir(run_id:str, # a run id
     return p
 
 # %% ../nbs/02_runs.ipynb #00000008
-def _read(p:Path, run_id:str, what:str) -> dict:
+def _read(p:Path, run_id:str) -> dict|None:
     try: d = json.loads(p.read_text())
     except FileNotFoundError: return None
     except (OSError, ValueError): raise CodeSearchError(f'run {run_id!r}: {p.name} is not valid JSON; train or evaluate it again')
@@ -39,7 +39,7 @@ def read_config(run_id:str, # a run id
                 ws=None, # workspace
                ) -> dict:
     "The `config.json` of run `run_id`."
-    d = _read(run_dir(run_id, ws)/'config.json', run_id, 'config')
+    d = _read(run_dir(run_id, ws)/'config.json', run_id)
     if d is None: raise CodeSearchError(f'run {run_id!r}: no config.json; list runs with `codesearch runs`')
     return d
 
@@ -47,7 +47,7 @@ def read_metrics(run_id:str, # a run id
                  ws=None, # workspace
                 ) -> dict:
     "The `metrics.json` of run `run_id` ({} when it has none yet)."
-    return _read(run_dir(run_id, ws, must_exist=False)/'metrics.json', run_id, 'metrics') or {}
+    return _read(run_dir(run_id, ws, must_exist=False)/'metrics.json', run_id) or {}
 
 # %% ../nbs/02_runs.ipynb #00000009
 def new_run(run_id:str, # the new run's id
@@ -92,7 +92,7 @@ def run_status(run_id:str, # a run id
               ) -> dict:
     "The status record of run `run_id`: `status` (see `STATUSES`, or 'incomplete') and, for failed runs, `error`."
     rd = run_dir(run_id, ws, must_exist=False)
-    rec = _read(rd/'status.json', run_id, 'status')
+    rec = _read(rd/'status.json', run_id)
     if rec: return rec
     return dict(status='finished' if (rd/'metrics.json').exists() else 'incomplete')
 
@@ -180,7 +180,7 @@ def wandb_start(run_id:str, # the run (also its W&B id)
                ):
     "Start or resume the W&B run `run_id`; None when W&B is disabled or unavailable."
     from codesearch_nb.core import offline_env
-    cfg = config if config is not None else (_read(run_dir(run_id, ws, must_exist=False)/'config.json', run_id, 'config') or {})
+    cfg = config if config is not None else (_read(run_dir(run_id, ws, must_exist=False)/'config.json', run_id) or {})
     if cfg.get('wandb') is False or os.environ.get('WANDB_MODE') == 'disabled': return None
     offline_env(ws)
     try:

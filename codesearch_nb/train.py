@@ -20,9 +20,9 @@ from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import set_seed
 from .core import (CodeSearchError, check_run_id, new_run_id, offline_env, git_sha, package_versions, write_json)
-from .runs import run_dir, new_run, read_config, read_metrics, run_status, tracked, wandb_start, list_runs
+from .runs import run_dir, new_run, read_config, read_metrics, tracked, wandb_start, list_runs
 from .tokens import BPETokenizer, HFTokenizer, load_tokenizer
-from .metrics import chunk_index, chunk_ranks, language_chunks
+from .metrics import chunk_ranks, language_chunks
 from .data import pair_dls, short_name, code_idf
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder, pretrained_encoder
 
@@ -63,22 +63,20 @@ def run_config(model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
 _COUNTS = ('epochs', 'bs', 'vocab_size', 'code_len', 'query_len', 'dim', 'chunk', 'layers', 'heads', 'kernel')
 _SHARES = ('dropout', 'name_prob', 'doc_prob', 'web_prob', 'wise')
 
+def _num(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+_RULES = (  # (keys, valid, what to use instead), checked in this order
+    (_COUNTS, lambda v: _num(v) and isinstance(v, int) and v >= 1, 'use a whole number of at least 1'),
+    (('bs',), lambda v: v != 1, 'use at least 2 (the other functions of a batch are the negatives)'),
+    (('lr', 'scale'), lambda v: _num(v) and v > 0, 'use a positive number'),
+    (('wd', 'clip', 'patience'), lambda v: _num(v) and v >= 0, 'use a number of at least 0'),
+    (_SHARES, lambda v: _num(v) and 0 <= v <= 1, 'use a share between 0 and 1'))
+
 def check_hyper(cfg:dict) -> dict:
     "`cfg` when every value is in range, else a one-line `CodeSearchError` naming the first bad one."
-    def bad(k, want): raise CodeSearchError(f'{k}={cfg[k]!r}: {want}')
-    for k in _COUNTS:
-        v = cfg.get(k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): bad(k, 'use a whole number of at least 1')
-    if cfg.get('bs') == 1: bad('bs', 'use at least 2 (the other functions of a batch are the negatives)')
-    for k in ('lr', 'scale'):
-        v = cfg.get(k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0): bad(k, 'use a positive number')
-    for k in ('wd', 'clip', 'patience'):
-        v = cfg.get(k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0): bad(k, 'use a number of at least 0')
-    for k in _SHARES:
-        v = cfg.get(k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1): bad(k, 'use a share between 0 and 1')
+    for keys, ok, want in _RULES:
+        for k in keys:
+            if cfg.get(k) is not None and not ok(cfg[k]): raise CodeSearchError(f'{k}={cfg[k]!r}: {want}')
     return cfg
 
 # %% ../nbs/05_train.ipynb #00000010
