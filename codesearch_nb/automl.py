@@ -18,7 +18,7 @@ from .runs import wandb_start, read_metrics
 from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
 # %% auto #0
-__all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS',
+__all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS', 'REPORT_CSS',
            'parse_budget', 'is_zero_shot', 'default_params', 'suggest', 'extra_callbacks', 'TrialCallback',
            'trial_scorer', 'scorer_run', 'study_storage', 'load_study', 'trials_frame', 'make_objective', 'run_study',
            'chunk_scores', 'blend_mrr', 'fit_blend', 'query_latency', 'automl_leaderboard', 'leaderboard_markdown',
@@ -213,6 +213,8 @@ def load_study(study:str, # study name
     "Open (or create) the optuna study `study`: TPE sampler, median or successive-halving pruner, maximising validation MRR."
     if not isinstance(study, str) or not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', study): raise CodeSearchError(f'study {study!r}: use letters, digits, ".", "_", "-"')
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    db = None if storage or create else ws_dir('automl', ws)/f'{study}.db'
+    if db is not None and not db.exists(): raise CodeSearchError(f'study {study!r} not found (no {db}); start it with `codesearch automl --study {study}`')
     st = study_storage(study, storage, ws, create)
     n_old = 0
     if not create:
@@ -745,15 +747,19 @@ def diagnose(lb:pd.DataFrame, # from `automl_leaderboard`
 def _png(fig) -> str:
     "A matplotlib figure as an <img> tag with base64 PNG data."
     import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.tight_layout(); fig.savefig(buf, format='png', dpi=90); plt.close(fig)
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+def _legend(ax):
+    "A legend beside the axes, where it covers no bar or line."
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1), frameon=False)
 
 def _bar(df, title, ylabel='MRR', rot=0):
     import matplotlib.pyplot as plt
     d = df.drop(columns=[c for c in df.columns if c == 'n_queries']).astype(float)
     fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(d) * max(1, len(d.columns)) / 1.5), 3.4))
     d.plot.bar(ax=ax, rot=rot); ax.set_title(title); ax.set_ylabel(ylabel); ax.grid(axis='y', alpha=.3)
-    ax.legend(fontsize=7)
+    _legend(ax)
     return _png(fig)
 
 # %% ../nbs/07_automl.ipynb #d9d3929c
@@ -769,7 +775,7 @@ def report_plots(diag:dict) -> dict:
     if c is not None and len(c.columns):
         fig, ax = plt.subplots(figsize=(6, 3.4))
         for col in c.columns: ax.plot(c.index, c[col], marker='o', label=col)
-        ax.set_xlabel('epoch'); ax.set_ylabel('validation MRR'); ax.set_title('learning curves of the top trials'); ax.grid(alpha=.3); ax.legend(fontsize=7)
+        ax.set_xlabel('epoch'); ax.set_ylabel('validation MRR'); ax.set_title('learning curves of the top trials'); ax.grid(alpha=.3); _legend(ax)
         p['curves'] = _png(fig)
     imp = diag.get('importance')
     if imp is not None and len(imp):
@@ -798,9 +804,24 @@ def _wandb_report(study, page, lb, ws):
         print(f'W&B logging of the report failed ({type(e).__name__}); the HTML file is complete'); return False
 
 # %% ../nbs/07_automl.ipynb #309a850f
+REPORT_CSS = ('body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}'
+              'h1{font-size:1.6em} h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2em}'
+              '.scroll{overflow-x:auto} table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}'
+              'table.t th{background:#f2f4f7;text-align:left;padding:4px 8px;border-bottom:2px solid #ccd;white-space:nowrap;position:sticky;top:0}'
+              'table.t td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:right;font-variant-numeric:tabular-nums}'
+              'table.t td.s{text-align:left} table.t tr:nth-child(even) td{background:#fafbfc} img{max-width:100%;display:block;margin:.5em 0}')
+
+def _table(df:pd.DataFrame) -> str:
+    "`df` as one HTML table: a named index becomes the first column (one header row), text cells align left."
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name: df = df.reset_index()
+    fmt = lambda v: '–' if pd.api.types.is_scalar(v) and pd.isna(v) else f'{v:.4f}' if isinstance(v, float) else str(v)
+    head = ''.join(f'<th>{html.escape(str(c))}</th>' for c in df.columns)
+    rows = (''.join(f'<td class="s">{html.escape(fmt(v))}</td>' if isinstance(v, str) else f'<td>{html.escape(fmt(v))}</td>' for v in r) for r in df.itertuples(index=False))
+    return f'<div class="scroll"><table class="t"><thead><tr>{head}</tr></thead><tbody>' + ''.join(f'<tr>{r}</tr>' for r in rows) + '</tbody></table></div>'
+
 def _report_html(study:str, lb:pd.DataFrame, meta:dict, diag:dict, plots:dict) -> str:
     "The self-contained HTML page of the report: leaderboard `lb`, failed trials and blends (from `meta`), diagnostic tables and `plots`."
-    H = lambda df, **kw: df.to_html(float_format=lambda v: f'{v:.4f}', na_rep='–', border=0, classes='t', **kw)
+    H = lambda df, index=True: _table(df if index else df.reset_index(drop=True))
     tf = meta['trials']
     sec = [f'<h1>AutoML report: {html.escape(study)}</h1>',
            f'<p>corpus <b>{html.escape(str(meta["corpus"]))}</b> · {len(tf)} trials ({(tf.state == "complete").sum()} complete, {(tf.state == "pruned").sum()} pruned, '
@@ -819,9 +840,7 @@ def _report_html(study:str, lb:pd.DataFrame, meta:dict, diag:dict, plots:dict) -
     if 'worst' in diag: sec += [f'<h2>The {len(diag["worst"])} worst queries of {html.escape(diag["worst"].attrs["model"])}, with its top 3</h2>', H(diag['worst'], index=False)]
     sec += [f'<h2>{titles["curves"]}</h2>', plots.get('curves', '<p>no per-epoch values</p>'),
             f'<h2>{titles["importance"]}</h2>', H(diag['importance'], index=False) if len(diag['importance']) else '<p>too few complete trials</p>', plots.get('importance', '')]
-    css = ('body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px} table.t{border-collapse:collapse;font-size:12px;margin:.5em 0}'
-           'table.t td,table.t th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right} img{max-width:100%}')
-    page = f'<!doctype html><html><head><meta charset="utf-8"><title>AutoML {html.escape(study)}</title><style>{css}</style></head><body>\n' + '\n'.join(sec) + '\n</body></html>\n'
+    page = f'<!doctype html><html><head><meta charset="utf-8"><title>AutoML {html.escape(study)}</title><style>{REPORT_CSS}</style></head><body>\n' + '\n'.join(sec) + '\n</body></html>\n'
     return page
 
 # %% ../nbs/07_automl.ipynb #99b7df5d

@@ -58,10 +58,12 @@ def _opt(name):
 
 # %% ../nbs/10_cli.ipynb #00000009
 def verb_parser(verb:str, func=None) -> argparse.ArgumentParser:
-    "An argparse parser for `verb` built from its function's signature and docments."
+    "An argparse parser for `verb` built from its function's signature and docments (and its `epilog`, if it has one)."
     func = func or verb_func(verb)
     pos = VERBS[verb][2] if verb in VERBS else ()
-    p = argparse.ArgumentParser(prog=f'codesearch {verb}', description=(inspect.getdoc(func) or '').split('\n')[0])
+    epilog = getattr(func, 'epilog', None)  # a function that returns more help, e.g. `train.defaults_help`
+    p = argparse.ArgumentParser(prog=f'codesearch {verb}', description=(inspect.getdoc(func) or '').split('\n')[0],
+                                epilog=epilog() if epilog else None, formatter_class=argparse.RawDescriptionHelpFormatter)
     for name, d in docments(func, full=True).items():
         if d.get('kind') == inspect.Parameter.VAR_KEYWORD:
             p.add_argument('--hp', dest='**', nargs='+', default=[], metavar='KEY=VALUE', help='further hyper-parameters, e.g. --hp dim=256 loss=infonce')

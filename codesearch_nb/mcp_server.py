@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/mcp_server.html.md"""
 
 # %% ../nbs/10_mcp_server.ipynb #00000002
 from __future__ import annotations
-import sys, inspect, logging, threading, fnmatch, functools
+import sys, inspect, logging, threading, fnmatch, functools, unicodedata
 from contextlib import contextmanager, redirect_stdout
 from typing import Annotated, Callable
 from pydantic import Field
@@ -18,11 +18,11 @@ from mcp_types import ToolAnnotations
 from .core import CodeSearchError, check_run_id
 from .runs import deployment, read_config
 from .index import run_searcher, index_dir, read_meta, MODES
-from .serve import MAX_K, MAX_QUERY
+from .serve import MAX_K, MAX_QUERY, _INVISIBLE
 
 # %% auto #0
 __all__ = ['RESULT_FIELDS', 'CODE_MAX', 'INSTRUCTIONS', 'SearchTools', 'tool_errors', 'check_search', 'path_matches',
-           'search_functions', 'function_source', 'as_tool', 'make_server', 'mcp']
+           'mark_hidden', 'search_functions', 'function_source', 'as_tool', 'make_server', 'mcp']
 
 # %% ../nbs/10_mcp_server.ipynb #00000008
 _log = logging.getLogger(__name__)
@@ -77,6 +77,19 @@ def path_matches(path:str, # a function's path in the index
     "Whether `glob` matches `path` whole or a tail of it after a `/`."
     return fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path, '*/' + glob)
 
+# %% ../nbs/10_mcp_server.ipynb #35a4e611
+def mark_hidden(d:dict, # a result: text fields are checked
+               ) -> dict:
+    "`d` with each bidi control, invisible or control character in its strings written as `⟪U+202E⟫`, listed under `hidden_characters`."
+    found = {}
+    def mark(m):
+        c = m.group(); u = f'U+{ord(c):04X}'
+        found[u] = f'{u} {unicodedata.name(c, "control character")}'
+        return f'⟪{u}⟫'
+    out = {k: _INVISIBLE.sub(mark, v) if isinstance(v, str) else v for k, v in d.items()}
+    if found: out['hidden_characters'] = sorted(found.values())
+    return out
+
 # %% ../nbs/10_mcp_server.ipynb #00000012
 RESULT_FIELDS = ('rank', 'score', 'id', 'path', 'start_line', 'end_line', 'func_name', 'language', 'signature', 'summary')
 
@@ -92,7 +105,7 @@ def search_functions(s, # a `Searcher`
     wide = max(k, min(10 * k, len(s))) if path else k
     res = s.search(query, k=wide, lang=lang, mode=mode)[0]
     if path: res = [r for r in res if path_matches(r['path'], path)]
-    return [{**{f: r[f] for f in RESULT_FIELDS}, 'rank': i} for i, r in enumerate(res[:k], 1)]
+    return [mark_hidden({**{f: r[f] for f in RESULT_FIELDS}, 'rank': i}) for i, r in enumerate(res[:k], 1)]
 
 # %% ../nbs/10_mcp_server.ipynb #00000013
 @patch
@@ -123,8 +136,8 @@ def function_source(s, # a `Searcher`
     if not 0 <= id < n: raise CodeSearchError(f'id {id} is not in this index (ids run 0 to {n - 1}); take ids from search_code results')
     if not s.live[id]: raise CodeSearchError(f'id {id}: that function was replaced by an update of the index; search again')
     r = s.rows([id])[0]
-    return dict(id=id, path=r['path'], start_line=r['start_line'], end_line=r['end_line'], func_name=r['func_name'],
-                language=r['language'], url=r['url'] or None, code=r['code'], truncated=len(r['code']) >= CODE_MAX)
+    return mark_hidden(dict(id=id, path=r['path'], start_line=r['start_line'], end_line=r['end_line'], func_name=r['func_name'],
+                language=r['language'], url=r['url'] or None, code=r['code'], truncated=len(r['code']) >= CODE_MAX))
 
 # %% ../nbs/10_mcp_server.ipynb #00000019
 @patch

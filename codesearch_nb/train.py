@@ -27,8 +27,8 @@ from .data import pair_dls, short_name, code_idf
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder, pretrained_encoder
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'run_config', 'check_hyper', 'corpus_names', 'evaluate_pairs', 'build_learner',
-           'wise_interpolate', 'train', 'load_encoder', 'quickstart_run']
+__all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'run_config', 'check_hyper', 'defaults_help', 'corpus_names', 'evaluate_pairs',
+           'build_learner', 'wise_interpolate', 'train', 'load_encoder', 'quickstart_run']
 
 # %% ../nbs/05_train.ipynb #a812ee08
 DEFAULTS = dict(
@@ -78,6 +78,21 @@ def check_hyper(cfg:dict) -> dict:
         for k in keys:
             if cfg.get(k) is not None and not ok(cfg[k]): raise CodeSearchError(f'{k}={cfg[k]!r}: {want}')
     return cfg
+
+# %% ../nbs/05_train.ipynb #af3aca88
+def defaults_help(width:int=100, # wrap the shared settings at this many characters
+                 ) -> str:
+    "The defaults of every model as text: the keys that differ per model as a table, then the shared ones."
+    import textwrap
+    cfgs = {m: run_config(m) for m in DEFAULTS if m != 'common'}
+    keys = [k for k in dict.fromkeys(k for c in cfgs.values() for k in c) if k != 'model']
+    differ = [k for k in keys if len({repr(c.get(k)) for c in cfgs.values()}) > 1]
+    rows = [['setting', *cfgs]] + [[k, *(str(c.get(k, '–')) for c in cfgs.values())] for k in differ]
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    table = '\n'.join('  ' + '  '.join(v.ljust(n) for v, n in zip(r, w)).rstrip() for r in rows)
+    same = ', '.join(f'{k}={cfgs["nbow"].get(k)}' for k in keys if k not in differ)
+    return (f'defaults per model (set with --epochs/--bs/--lr or --hp KEY=VALUE):\n{table}\n\nthe same for every model:\n'
+            + textwrap.fill(same, width, initial_indent='  ', subsequent_indent='  '))
 
 # %% ../nbs/05_train.ipynb #00000010
 def _safe_init_args():
@@ -265,14 +280,14 @@ def _wandb_finish(wrun, metrics, rd):
 # %% ../nbs/05_train.ipynb #0000001a
 def train(corpus:str='stdlib', # name of a built corpus in the workspace
           model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
-          epochs:int|None=None, # passes over the training pairs (default: per model, see DEFAULTS)
+          epochs:int|None=None, # passes over the training pairs (default: per model, listed below)
           bs:int|None=None, # batch size = in-batch negatives + 1
           lr:float|None=None, # peak learning rate of the one-cycle schedule
           ws:str|None=None, # workspace folder
           seed:int=0, # seed of every random choice
           resume:str|None=None, # run id to continue from its checkpoint
           run_id:str|None=None, # run id to use (default: a fresh one)
-          **hyper, # any other key of DEFAULTS, e.g. loss='infonce', code_doc='rest', vocab_size=5000
+          **hyper, # any other hyper-parameter listed below, e.g. loss='infonce', code_doc='rest', vocab_size=5000
          ) -> str:
     "Train a code search model on `corpus`; write runs/<run_id>/ and return the run id."
     offline_env(ws)
@@ -301,6 +316,9 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     print(f'{run_id}: valid MRR {metrics["valid_mrr"]:.3f} ({langs}; chunks of {cfg["chunk"]}), '
           f'{metrics["epochs_run"]} epochs in {metrics["train_seconds"]:.0f} s → {rd}')
     return run_id
+
+# %% ../nbs/05_train.ipynb #cea47a17
+train.epilog = defaults_help  # `codesearch train --help` ends with the table of defaults
 
 # %% ../nbs/05_train.ipynb #0000001f
 def load_encoder(run_id:str, # a run id (see `list_runs`)
