@@ -11,8 +11,8 @@ extraction, filters, MinHash signatures, parquet) runs in this process (1w) and 
 --workers processes (2w). Beside it, the same comparison for a pure-Python CPU loop gives this machine's ceiling at
 that moment (another process on the machine lowers both). Start-up (cluster, worker imports, grammars) is reported
 apart and not timed in 2w.
-Targets (issue 2): extract >= 0.5x parse; 2 workers >= 1.7x one; peak memory < 1 GiB.
-Usage: python bench/extract.py [--recipes stdlib,python,go,java,javascript,php,ruby] [--max-mb 15] [--repeat 3] [--ws DIR]
+Targets: extract >= 0.5x parse for every language; 2 workers >= 1.7x one; peak memory < 1 GiB.
+Usage: python bench/extract.py [--recipes stdlib,python,go,java,javascript,php,ruby,typescript,c,cpp,csharp,rust] [--max-mb 15] [--repeat 3] [--ws DIR]
 Recipes download once into the workspace cache (pip / apt-get download / npm pack); --max-mb takes an evenly spaced
 subset of each big recipe.
 """
@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 import pandas as pd
 from codesearch_nb.core import CodeSearchError
-from codesearch_nb.extract import extract_file, parse_only, lang_of
+from codesearch_nb.extract import extract_file, parse_only, lang_of_file, grammar_of
 from codesearch_nb.sources import recipe_sources, list_files
 from codesearch_nb.corpus import make_shards, extract_shard, Filters, code_version
 
@@ -39,7 +39,9 @@ def warm_worker():
     from codesearch_nb.corpus import minhash_sigs
     for lang, src in (('python', 'def f(x):\n    "Doc."\n    return x\n'), ('java', 'class A { /** D. */ int f() { return 1; } }'),
                       ('go', '// F.\nfunc F() {}\n'), ('javascript', '/** D. */ function f() {}'),
-                      ('php', '<?php /** D. */ function f() {}'), ('ruby', "# D.\ndef f\nend\n")):
+                      ('php', '<?php /** D. */ function f() {}'), ('ruby', "# D.\ndef f\nend\n"), ('typescript', '/** D. */ function f(): void {}'),
+                      ('tsx', '/** D. */ const f = () => <b/>;'), ('c', '/* D. */\nint f(void) { return 1; }'), ('cpp', '/// D.\nint A::f() { return 1; }'),
+                      ('csharp', 'class A { /// <summary>D.</summary>\nint F() => 1; }'), ('rust', '/// D.\nfn f() {}')):
         extract_source(src, lang)
     minhash_sigs([['a', 'b']])
     return os.getpid()
@@ -59,7 +61,7 @@ def best_of(k, fn):
 
 def parse_vs_extract(items, lang, repeat):
     "Wall and CPU seconds of parse-only and of extraction over `items`, interleaved file by file; best of `repeat`."
-    passes = [('parse', lambda p, root: parse_only(open(p, 'rb').read(), lang)),
+    passes = [('parse', lambda p, root: parse_only(open(p, 'rb').read(), grammar_of(lang, p))),  # `tsx` for a .tsx file
               ('extract', lambda p, root: extract_file(p, lang, root=root))]
     wall, cpu, nfun = defaultdict(list), defaultdict(list), 0
     paths = [(os.path.join(s.root, rel), s.root) for s, rel, _ in items]
@@ -96,7 +98,7 @@ def main():
         per_lang = defaultdict(list)  # language -> [(source, rel, size)]
         for s in sources:
             fs, _ = list_files(s)
-            for rel, size in fs: per_lang[lang_of(rel)].append((s, rel, size))
+            for rel, size in fs: per_lang[lang_of_file(Path(s.root)/rel)].append((s, rel, size))  # a C++ `.h` is C++
         for lang, items in sorted(per_lang.items()):
             if sum(x[2] for x in items) < 500_000: continue  # a few stray files of another language
             items = subset(items, a.max_mb)

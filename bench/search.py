@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Search benchmark: latency and recall of each faiss index kind at 100k and 1M vectors, build time, and an HTTP load run.
 
-Vectors are real embeddings of a real corpus (the project's sample corpus, else functions of the running
+Two kinds of rows. *Distinct* (--distinct N): N different real functions, documented or not (the running interpreter's
+standard library, then its site-packages), each embedded once (by the static model `minilm-static` with --run minilm-static,
+384 dimensions): what a user's index looks like. *Perturbed* (--sizes): a stress test; vectors are real embeddings of a real corpus (the project's sample corpus, else functions of the running
 interpreter's standard library) by a real encoder (a trained run with --run, else zero-shot MiniLM),
 repeated with small Gaussian perturbations to reach each size. Queries are real: those of a CoSQA-format benchmark
 (--benchmark; default CoSQA dev from the workspace's benchmarks/cosqa, filled by `codesearch benchmark download cosqa`),
@@ -10,6 +12,7 @@ else docstring summaries. The baseline in the same run is exact search
 
   python bench/search.py                      # 100k and 1M, all kinds, HTTP load at concurrency 32
   python bench/search.py --sizes 20000 --requests 300 --kinds flat hnsw   # quick
+  python bench/search.py --run minilm-static --distinct 300000 --sizes 1000000 --requests 0   # the 384-d rows
 
 Targets (2 CPU cores): p50 of query encoding + search <= 5 ms at 1M with recall@10 >= 0.95; build for 1M <= 120 s;
 HTTP load: zero errors.
@@ -27,6 +30,8 @@ from codesearch_nb.index import index_params, new_index, fill_index, index_funct
 
 
 THREADS = dict(build=2, search=1)
+EF_SWEEP = (256, 512)
+HNSW = dict(M=0, efConstruction=0)  # overrides of `index_params` for HNSW (--hnsw-m, --ef-construction); 0 keeps its default  # further efSearch values tried on each HNSW graph
 
 def log(*a): print(*a, file=sys.stderr, flush=True)
 
@@ -50,6 +55,27 @@ def corpus_frame(n_max: int, seed: int = 0):
     return df.reset_index(drop=True), 'Python standard library'
 
 
+def distinct_frame(n: int, ws, seed: int = 0):
+    "Up to `n` distinct real functions (documented or not): the standard library, then site-packages, in file order (cached in the workspace)."
+    import pandas as pd, sysconfig
+    from codesearch_nb.extract import extract_file
+    p = ws_dir('cache', ws, create=True)/f'bench_search_distinct_{n}.parquet'
+    if p.exists(): return pd.read_parquet(p), 'distinct functions of the standard library and site-packages'
+    seen, recs = set(), []
+    for root in (Path(sysconfig.get_paths()['stdlib']), Path(sysconfig.get_paths()['purelib'])):
+        for f in sorted(root.rglob('*.py')):
+            if 'site-packages' in f.relative_to(root).parts[:-1] and root.name != 'site-packages': continue
+            try: rs = extract_file(f, root=root, repo=root.name)[0]
+            except Exception: continue
+            for r in rs:
+                c = r.get('original_string') or r.get('code') or ''
+                if c.strip() and c not in seen: seen.add(c); recs.append(dict(code=c, language=r['language'], docstring_summary=(r.get('docstring') or '').strip().split('\n\n')[0]))
+            if len(recs) >= n: break
+        if len(recs) >= n: break
+    df = pd.DataFrame(recs[:n]); df.to_parquet(p, index=False)
+    return df, 'distinct functions of the standard library and site-packages'
+
+
 def real_queries(df, n: int, benchmark: str = 'cosqa', ws=None):
     "Real natural-language queries: those of CoSQA-format `benchmark` ('cosqa': CoSQA dev if downloaded), else docstring summaries."
     from codesearch_nb.core import CodeSearchError
@@ -69,6 +95,9 @@ def real_queries(df, n: int, benchmark: str = 'cosqa', ws=None):
 
 def get_encoder(run: str | None, ws):
     "The encoder: run `run`'s; 'minilm' for zero-shot MiniLM; None: a neural bag of words trained here on the sample corpus."
+    if run in ('minilm-static', 'minilm-onnx'):
+        from codesearch_nb.encode import run_encoder
+        return (run_encoder('minilm-static', ws), 'minilm-static (model2vec, 384-d)') if run == 'minilm-static' else (run_encoder('minilm', ws), 'minilm (ONNX)')
     if run == 'minilm':
         from codesearch_nb.models import minilm_encoder
         return minilm_encoder(), 'minilm (zero-shot)'
@@ -90,9 +119,10 @@ def get_encoder(run: str | None, ws):
 def cached_embeddings(enc, name, codes, langs, ws, bs=64):
     "Embeddings of `codes`, cached in the workspace (embedding is the slow part of a rerun)."
     key = hashlib.sha1((name + '\0' + '\0'.join(codes)).encode()).hexdigest()[:16]
-    p = ws_dir('cache', ws)/f'bench_search_{key}.npy'
+    p = ws_dir('cache', ws, create=True)/f'bench_search_{key}.npy'
     if p.exists(): return np.load(p)
     from fastprogress.fastprogress import progress_bar
+    if getattr(enc, 'batches_itself', False): bs = 8192  # sorts and budgets its own batches
     out = [enc.encode_code(codes[s:s+bs], langs[s:s+bs]) for s in progress_bar(range(0, len(codes), bs))]
     x = l2norm(np.concatenate(out)); np.save(p, x)
     return x
@@ -117,6 +147,7 @@ def bench_kind(kind, x, qv, truth, enc_ms, tune_q, k=10):
     import faiss
     n, d = x.shape
     params = index_params(n, d, kind)
+    if kind == 'hnsw': params.update({k: v for k, v in HNSW.items() if v})
     faiss.omp_set_num_threads(THREADS['build'])
     t0 = time.perf_counter()
     ix = fill_index(new_index(params, d), x)
@@ -134,9 +165,17 @@ def bench_kind(kind, x, qv, truth, enc_ms, tune_q, k=10):
         found.append(I[0])
     recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth)]))
     tot = np.asarray(lat) + np.asarray(enc_ms[:len(lat)])
+    sweep = []
+    for ef in (EF_SWEEP if kind == 'hnsw' else ()):  # the same graph searched wider: recall against latency
+        ix.hnsw.efSearch = ef; l2, f2 = [], []
+        for i in range(len(qv)):
+            t = time.perf_counter(); _, I = ix.search(qv[i:i+1], k); l2.append((time.perf_counter() - t) * 1e3); f2.append(I[0])
+        t2 = np.asarray(l2) + np.asarray(enc_ms[:len(l2)])
+        sweep.append(dict(efSearch=ef, search_p50=pct(l2, 50), search_p99=pct(l2, 99), total_p50=pct(t2, 50), total_p99=pct(t2, 99),
+                          recall=float(np.mean([len(set(a) & set(b)) / k for a, b in zip(f2, truth)]))))
     del ix; gc.collect()
     return dict(kind=kind, n=n, params={k_: v for k_, v in params.items() if k_ != 'kind'}, build_s=build,
-                search_p50=pct(lat, 50), search_p99=pct(lat, 99), total_p50=pct(tot, 50), total_p99=pct(tot, 99), recall=recall)
+                search_p50=pct(lat, 50), search_p99=pct(lat, 99), total_p50=pct(tot, 50), total_p99=pct(tot, 99), recall=recall, sweep=sweep)
 
 
 # ---------------------------------------------------------------- HTTP load
@@ -215,6 +254,10 @@ def main():
     ap.add_argument('--run', help="trained run whose encoder embeds; 'minilm' for zero-shot MiniLM (default: train a small NBoW here)")
     ap.add_argument('--sizes', type=int, nargs='+', default=[100_000, 1_000_000])
     ap.add_argument('--kinds', nargs='+', default=['flat', 'hnsw', 'ivf', 'ivfpq'])
+    ap.add_argument('--distinct', type=int, default=0, help='also run every kind on this many distinct real functions (no perturbation)')
+    ap.add_argument('--distinct-kinds', nargs='+', default=None, help='index kinds for the distinct rows (default: --kinds)')
+    ap.add_argument('--hnsw-m', type=int, default=0, help='HNSW links per node (default: index_params)')
+    ap.add_argument('--ef-construction', type=int, default=0, help='HNSW efConstruction (default: index_params)')
     ap.add_argument('--base', type=int, default=20000, help='real functions embedded (then perturbed to each size)')
     ap.add_argument('--queries', type=int, default=200)
     ap.add_argument('--benchmark', default='cosqa', help="CoSQA-format folder or query file whose queries are searched "
@@ -229,9 +272,11 @@ def main():
     offline_env(a.workspace)
     if a.child_serve: return child_serve(a.child_serve[0], int(a.child_serve[1]), a.run)
 
-    import faiss, torch
+    import faiss
     THREADS['build'] = a.threads
-    faiss.omp_set_num_threads(a.threads); torch.set_num_threads(1)
+    HNSW.update(M=a.hnsw_m, efConstruction=a.ef_construction)
+    faiss.omp_set_num_threads(a.threads)
+    if a.run not in ('minilm-static', 'minilm-onnx'): import torch; torch.set_num_threads(1)
     ws = Path(a.workspace) if a.workspace else Path(tempfile.mkdtemp(prefix='bench_search_'))
     enc, enc_name = get_encoder(a.run, ws)
     df, src = corpus_frame(a.base)
@@ -249,12 +294,25 @@ def main():
     log(f'{len(queries)} queries ({qsrc}); encode p50 {pct(enc_ms, 50):.2f} ms; dim {d}')
 
     rows = []
-    for n in a.sizes:
+    if a.distinct:
+        dfd, dsrc = distinct_frame(a.distinct, ws)
+        log(f'{len(dfd):,} {dsrc}; embedding with {enc_name}')
+        t = time.perf_counter(); xd = cached_embeddings(enc, enc_name, dfd['code'].tolist(), dfd['language'].tolist(), ws)
+        log(f'  embedded in {time.perf_counter() - t:.1f}s (0 when cached)')
+        gt = faiss.IndexFlatIP(d); gt.add(xd); _, truth = gt.search(qv, 10); del gt
+        for kind in a.distinct_kinds or a.kinds:
+            log(f'distinct n={len(xd):,} {kind}: building…')
+            r = bench_kind(kind, xd, qv, truth, enc_ms, tune_q); r['data'] = 'distinct'; rows.append(r)
+            rows += [{**r, **w, 'params': {**r['params'], 'efSearch': w['efSearch']}, 'sweep': []} for w in r['sweep']]
+            log(f"  {r['params']}  build {r['build_s']:.1f}s  search p50 {r['search_p50']:.2f} ms  recall@10 {r['recall']:.3f}")
+        del xd; gc.collect()
+    for n in [n for n in a.sizes if n > 0]:  # --sizes 0: distinct rows only
         x = grow(base, n)
         gt = faiss.IndexFlatIP(d); gt.add(x); _, truth = gt.search(qv, 10); del gt
         for kind in a.kinds:
             log(f'n={n:,} {kind}: building…')
-            r = bench_kind(kind, x, qv, truth, enc_ms, tune_q); rows.append(r)
+            r = bench_kind(kind, x, qv, truth, enc_ms, tune_q); r['data'] = 'perturbed'; rows.append(r)
+            rows += [{**r, **w, 'params': {**r['params'], 'efSearch': w['efSearch']}, 'sweep': []} for w in r['sweep']]
             log(f"  {r['params']}  build {r['build_s']:.1f}s  search p50 {r['search_p50']:.2f} ms  p99 {r['search_p99']:.2f} ms  recall@10 {r['recall']:.3f}")
         del x; gc.collect()
 
@@ -266,11 +324,11 @@ def main():
     print(f'\n## Search benchmark ({os.cpu_count()} CPU cores, faiss {faiss.__version__}, {a.threads} threads)\n')
     print(f'Encoder: {enc_name}, dim {d}; {len(base):,} real embeddings ({src}) grown to each size by perturbed mixtures of two; '
           f'{len(queries)} real queries ({qsrc}). Query encoding alone: p50 {pct(enc_ms, 50):.2f} ms, p99 {pct(enc_ms, 99):.2f} ms.\n')
-    print('| vectors | index | parameters | build s | search p50 ms | search p99 ms | encode+search p50 ms | encode+search p99 ms | recall@10 vs exact |')
-    print('|---:|---|---|---:|---:|---:|---:|---:|---:|')
+    print('| data | vectors | index | parameters | build s | search p50 ms | search p99 ms | encode+search p50 ms | encode+search p99 ms | recall@10 vs exact |')
+    print('|---|---:|---|---|---:|---:|---:|---:|---:|---:|')
     for r in rows:
         ps = ', '.join(f'{k}={v}' for k, v in r['params'].items()) or 'exact'
-        print(f"| {r['n']:,} | {r['kind']} | {ps} | {r['build_s']:.1f} | {r['search_p50']:.2f} | {r['search_p99']:.2f} | "
+        print(f"| {r['data']} | {r['n']:,} | {r['kind']} | {ps} | {r['build_s']:.1f} | {r['search_p50']:.2f} | {r['search_p99']:.2f} | "
               f"{r['total_p50']:.2f} | {r['total_p99']:.2f} | {r['recall']:.3f} |")
     if http:
         print(f"\nHTTP load (loopback, real service, index of {http['index_size']:,} functions): {http['requests']} requests at concurrency "

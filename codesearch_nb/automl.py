@@ -14,7 +14,7 @@ from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, 
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
 from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, pretrained_scorer
-from .runs import wandb_start, read_metrics
+from .runs import wandb_start, read_metrics, read_config
 from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
 # %% auto #0
@@ -474,7 +474,10 @@ def query_latency(scorer, # a `Scorer`
 
 def _n_params(scorer, rec, ws) -> int:
     if isinstance(scorer, Blend): return sum(_n_params(m, {}, ws) for m in scorer.members)
-    if isinstance(scorer, DenseScorer):
+    try: n = read_config(scorer.run_id, ws).get('n_params') if getattr(scorer, 'run_id', None) else None  # what training counted
+    except CodeSearchError: n = None
+    if n: return int(n)
+    if isinstance(scorer, DenseScorer):  # an encoder run in torch
         net = getattr(scorer.encoder, 'model', None)
         if net is not None: return int(sum(p.numel() for p in net.parameters()))
     return 0

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Callable
 from .core import CodeSearchError, check_run_id, RUN_ID_RE, workspace, ws_dir
 from .runs import run_dir, read_config, read_metrics, update_config, check_finished, deployment, wandb_start
+from .store import store_url, pull, push, read_pointer
 
 # %% auto #0
-__all__ = ['LOGIN_RE', 'REPO_RE', 'USAGE', 'NAME_RE', 'TRAIN_KEYS', 'LANGS', 'MARKER', 'WRITE_ROLES', 'TRUSTED_ASSOCIATIONS',
-           'DEFAULT_CORPUS', 'Comment', 'comment_event', 'ignore_reason', 'UsageError', 'Command', 'parse_command',
-           'flat_metrics', 'wandb_url', 'run_metrics', 'metrics_table', 'sticky_runs', 'sticky_body', 'merge_runs',
-           'metrics_plot', 'actions_run_url', 'GitHub', 'Ops', 'run_command', 'handle_event', 'write_outputs',
-           'read_event', 'chatops']
+__all__ = ['LOGIN_RE', 'REPO_RE', 'USAGE', 'NAME_RE', 'TRAIN_KEYS', 'MARKER', 'WRITE_ROLES', 'TRUSTED_ASSOCIATIONS',
+           'ACTIONS_BOT', 'DEFAULT_CORPUS', 'Comment', 'comment_event', 'ignore_reason', 'UsageError', 'Command',
+           'parse_command', 'flat_metrics', 'wandb_url', 'run_metrics', 'metrics_table', 'sticky_runs', 'sticky_body',
+           'merge_runs', 'metrics_plot', 'actions_run_url', 'GitHub', 'Ops', 'run_command', 'handle_event',
+           'write_outputs', 'read_event', 'chatops']
 
 # %% ../nbs/11_chatops.ipynb #00000008
 LOGIN_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$')
@@ -151,7 +152,7 @@ def parse_command(body:str, # the comment text; its first line is the command
     raise UsageError(f'{_q(toks[0], 24)} is not a command')
 
 # %% ../nbs/11_chatops.ipynb #00000013
-LANGS = ('python', 'java', 'go', 'javascript', 'php', 'ruby')
+from .extract import LANGS  # the one list of languages (CodeSearchNet's six and five more)
 
 def _score(v):
     "`v` as a float in [0, 1] (or its `mrr` when it is a dict), else None."
@@ -175,7 +176,7 @@ def _pick(ev, prefix, prefer=None):
 def flat_metrics(m:dict, # the contents of a metrics.json (any of the known shapes)
                  corpus:str|None=None, # the run's corpus: prefer its `csn-<corpus>` evaluation
                 ) -> dict:
-    "Normalise a metrics dict to `mrr`, `test_mrr`, `mrr_<lang>`, `cosqa_mrr`, `train_seconds`."
+    "Normalise a metrics dict to `mrr`, `test_mrr`, `mrr_<lang>`, `cosqa_mrr`, `judged_ndcg`, `train_seconds`."
     out = {}
     if not isinstance(m, dict): return out
     for k in ('mrr', 'valid_mrr', 'mrr_valid'):
@@ -194,6 +195,8 @@ def flat_metrics(m:dict, # the contents of a metrics.json (any of the known shap
     cosqa = _pick(ev, 'cosqa')
     c = cosqa if cosqa else m.get('cosqa_mrr', m.get('cosqa'))
     if _score(c) is not None: out['cosqa_mrr'] = _score(c)
+    judged = _pick(ev, 'judgements', f'judgements-{corpus}' if corpus else None)   # the team's own grades (`judgements`)
+    if judged and _score(judged.get('ndcg_within')) is not None: out['judged_ndcg'] = _score(judged['ndcg_within'])
     for k in ('train_seconds', 'train_time', 'seconds'):
         v = m.get(k)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0: out['train_seconds'] = float(v); break
@@ -255,7 +258,8 @@ def metrics_table(runs:list, # flat metrics dicts of the new runs (see `run_metr
     def row(label, f): rows.append(f'| {label} | ' + ' | '.join(f(c, i) for i, c in enumerate(cols)) + ' |')
     row('model', lambda c, i: c.get('model', '—'))
     keys = [('mrr', 'MRR (valid)')] + [('test_mrr', 'MRR (test)')] * any('test_mrr' in c for c in cols) + \
-           [(f'mrr_{l}', f'MRR {l}') for l in LANGS if any(f'mrr_{l}' in c for c in cols)] + [('cosqa_mrr', 'CoSQA MRR')]
+           [(f'mrr_{l}', f'MRR {l}') for l in LANGS if any(f'mrr_{l}' in c for c in cols)] + [('cosqa_mrr', 'CoSQA MRR')] + \
+           [('judged_ndcg', 'Judgements NDCG')] * any('judged_ndcg' in c for c in cols)
     for k, label in keys:
         b = baseline.get(k) if baseline else None
         row(label, lambda c, i, k=k, b=b: _cell(c.get(k), None if (baseline and i == 0) else b))
@@ -274,7 +278,7 @@ def _clean_row(r):
     "Row `r` with only well-formed known fields, or None."
     if not isinstance(r, dict) or not isinstance(r.get('run_id'), str) or not RUN_ID_RE.match(r['run_id']): return None
     out = {k: r[k] for k, pat in _KEEP.items() if isinstance(r.get(k), str) and pat.match(r[k])}
-    for k in ('mrr', 'test_mrr', 'cosqa_mrr', *[f'mrr_{l}' for l in LANGS]):
+    for k in ('mrr', 'test_mrr', 'cosqa_mrr', 'judged_ndcg', *[f'mrr_{l}' for l in LANGS]):
         if _score(r.get(k)) is not None: out[k] = _score(r[k])
     out.update(flat_metrics({'train_seconds': r.get('train_seconds')}))
     return out
@@ -345,6 +349,7 @@ def actions_run_url() -> str|None:
 # %% ../nbs/11_chatops.ipynb #00000026
 WRITE_ROLES = ('admin', 'maintain', 'write')
 TRUSTED_ASSOCIATIONS = ('OWNER', 'MEMBER', 'COLLABORATOR')
+ACTIONS_BOT = 'github-actions[bot]'  # the login of the workflow's `GITHUB_TOKEN`
 
 class GitHub:
     "The GitHub REST calls chatops needs, for one repository."
@@ -402,16 +407,14 @@ class GitHub:
                 if not re.search(r'HTTP (403|404)', str(e)): raise
         return self.reply(number, body)['id']
     def find_sticky(self, number:int) -> dict|None:
-        "The PR's sticky metrics comment: the first one that starts with `MARKER` and was written by our bot, or None."
-        bot = os.environ.get('CODESEARCH_CHATOPS_BOT')
-        def ours(c):
-            u = c.get('user') or {}
-            return u.get('login') == bot if bot else u.get('type') == 'Bot'
+        "The PR's sticky metrics comment: the first one that starts with `MARKER` written by our own login (`$CODESEARCH_CHATOPS_BOT`, default `ACTIONS_BOT`), or None."
+        bot = os.environ.get('CODESEARCH_CHATOPS_BOT') or ACTIONS_BOT
+        def ours(c): return (c.get('user') or {}).get('login') == bot   # another app's bot cannot seed the table
         return next((c for c in self.comments(number) if str(c.get('body') or '').startswith(MARKER) and ours(c)), None)
-    def create_deployment(self, ref:str, run_id:str, environment:str='codesearch') -> int:
-        "A GitHub Deployment of `ref` whose payload carries `run_id`; return its id."
-        r = self.call('POST', self._p('deployments'), dict(ref=ref, task='deploy', auto_merge=False, required_contexts=[],
-                        environment=environment, payload={'run_id': run_id}, description=f'codesearch deploy {run_id}'))
+    def create_deployment(self, ref:str, run_id:str, environment:str='codesearch', store:str|None=None) -> int:
+        "A GitHub Deployment of `ref` whose payload carries `run_id` (and the run store it is served from); return its id."
+        r = self.call('POST', self._p('deployments'), dict(ref=ref, task='deploy', auto_merge=False, required_contexts=[], environment=environment,
+                        payload=dict(run_id=run_id, **({'store': store} if store else {})), description=f'codesearch deploy {run_id}'))
         if not isinstance(r, dict) or not isinstance(r.get('id'), int): raise CodeSearchError(f'GitHub API POST deployments: no deployment id ({str(r)[:80]})')
         return r['id']
     def deployment_status(self, dep_id:int, state:str, description:str=''):
@@ -455,21 +458,25 @@ def _train(corpus:str|None=None, model:str='nbow', ws=None, github_sha:str|None=
 
 # %% ../nbs/11_chatops.ipynb #3245f46d
 def _evaluate(run_id:str, ws=None) -> None:
-    "Score `run_id` with `evaluate.evaluate`: the test split of its corpus, then CoSQA when its files are available."
+    "Score `run_id` with `evaluate.evaluate`: the test split of its corpus, then CoSQA when its files are available, then the workspace's grades when it has some."
     from codesearch_nb.evaluate import evaluate
     corpus = read_config(run_id, ws).get('corpus')
     evaluate([run_id], benchmark='csn', **({'corpus': corpus} if isinstance(corpus, str) and NAME_RE.match(corpus) else {}), ws=ws)
     for b in filter(None, os.environ.get('CODESEARCH_CHATOPS_BENCHMARKS', 'cosqa').split(',')):
         try: evaluate([run_id], benchmark=b.strip(), ws=ws)
         except CodeSearchError as e: print(f'{b}: skipped ({e})')
+    from codesearch_nb.judgements import judgements_dir, STORE_FILE
+    if (judgements_dir(ws)/STORE_FILE).exists():
+        try: evaluate([run_id], benchmark='judgements', **({'corpus': corpus} if isinstance(corpus, str) and NAME_RE.match(corpus) else {}), ws=ws)
+        except CodeSearchError as e: print(f'judgements: skipped ({e})')
 
 def _leaderboard(ws=None):
     from codesearch_nb.evaluate import leaderboard
     return leaderboard(ws=ws)
 
-def _deploy(run_id:str, ws=None):
+def _deploy(run_id:str, ws=None, **kw):
     from codesearch_nb.serve import deploy
-    return deploy(run_id=run_id, ws=ws)
+    return deploy(run_id=run_id, ws=ws, **kw)
 
 @dataclass
 class Ops:
@@ -477,7 +484,7 @@ class Ops:
     train:Callable = _train  # (model=, ws=, github_sha=, **hyper) -> run_id
     evaluate:Callable = _evaluate  # (run_id, ws=) -> None; updates the run's metrics
     leaderboard:Callable = _leaderboard  # (ws=) -> DataFrame
-    deploy:Callable = _deploy  # (run_id, ws=) -> anything
+    deploy:Callable = _deploy  # (run_id, ws=, [store=, github_deployment=]) -> anything
 
 # %% ../nbs/11_chatops.ipynb #0000002d
 def _refusal(c):
@@ -497,11 +504,21 @@ def _pr_runs(head_sha, ws):
         if sha == head_sha: out.append(p.name)
     return out
 
-def _baseline(ws):
-    "Flat metrics of the deployed run, or None (nothing deployed, or its run is unreadable here)."
+def _sticky_pr_runs(gh, c, head_sha):
+    "Runs that the PR's sticky comment lists as trained on `head_sha` (a fresh workspace has none of its own)."
+    old = gh.find_sticky(c.number)
+    return [r['run_id'] for r in sticky_runs(old['body']) if r.get('github_sha') == head_sha] if old else []
+
+def _here(run_id, ws, url):
+    "`run_id`, pulled from the store `url` first when it is not in the workspace."
+    if url and not (run_dir(run_id, ws, must_exist=False)/'config.json').exists(): pull(run_id, url, ws)
+    return run_id
+
+def _baseline(ws, url=None):
+    "Flat metrics of the deployed run (here, else the one the store's pointer names), or None."
     try:
-        d = deployment(ws)
-        return run_metrics(d['run_id'], ws) if d else None
+        d = deployment(ws) or (read_pointer(url, ws) if url else None)
+        return run_metrics(_here(d['run_id'], ws, url), ws) if d else None
     except CodeSearchError: return None
 
 # %% ../nbs/11_chatops.ipynb #55d894c2
@@ -517,14 +534,15 @@ def _update_sticky(gh, c, ws, run_ids, head_sha, note, old=False):
     "Add `run_ids` to the PR's sticky comment `old` (looked up when False; created if missing); return its id and the plot."
     if old is False: old = gh.find_sticky(c.number)
     runs = merge_runs(sticky_runs(old['body']) if old else [], [run_metrics(r, ws) for r in run_ids])
-    base = _baseline(ws)
+    base = _baseline(ws, store_url(ws=ws))
     plot = metrics_plot(runs, base, ws_dir('chatops', ws, create=True)/f'pr-{c.number}.png')
     return gh.upsert_sticky(c.number, sticky_body(runs, base, head_sha, note, run_url=actions_run_url()), old), plot
 
 # %% ../nbs/11_chatops.ipynb #0000002e
 def run_command(cmd:Command, c:Comment, gh:GitHub, head_sha:str, ws=None, ops:Ops|None=None) -> dict:
     "Run a parsed command for comment `c`; return what it did (`CodeSearchError` on failure)."
-    ops = ops or Ops()
+    ops, url = ops or Ops(), store_url(ws=ws)
+    if url: workspace(ws, create=True)  # a job's fresh workspace: runs come from the store
     if cmd.name == 'train':
         args = dict(cmd.args)
         print(f'training {args or "(defaults)"} on {head_sha[:7]}')
@@ -535,15 +553,17 @@ def run_command(cmd:Command, c:Comment, gh:GitHub, head_sha:str, ws=None, ops:Op
             if not isinstance(e, CodeSearchError): traceback.print_exc()
             print(f'evaluation of {rid} failed: {e}')
             note += f' Its evaluation failed ({type(e).__name__}); `/eval {rid}` retries.'
+        if url: push(rid, url, ws); note += ' It is in the run store.'
         sid, plot = _update_sticky(gh, c, ws, [rid], head_sha, note)
         return dict(command='train', run_id=rid, sticky_comment=sid, plot=str(plot or ''))
     if cmd.name == 'eval':
-        rids = [check_run_id(cmd.run_id)] if cmd.run_id else _pr_runs(head_sha, ws)
+        rids = [check_run_id(cmd.run_id)] if cmd.run_id else (_pr_runs(head_sha, ws) or (_sticky_pr_runs(gh, c, head_sha) if url else []))
         if not rids: raise CodeSearchError(f'no run in the workspace was trained on {head_sha[:7]}; comment `/train` first or `/eval RUN_ID`')
         for r in rids:
-            run_metrics(r, ws)  # unknown run -> CodeSearchError before any work
+            run_metrics(_here(r, ws, url), ws)  # unknown run -> CodeSearchError before any work
             if cmd.run_id: check_finished(r, ws, 'evaluate')
             ops.evaluate(r, ws=ws)
+            if url: push(r, url, ws)
         sid, plot = _update_sticky(gh, c, ws, rids, head_sha, f'Latest: @{c.author} evaluated {", ".join(f"`{r}`" for r in rids)}.')
         return dict(command='eval', run_id=rids[-1], sticky_comment=sid, plot=str(plot or ''))
     if cmd.name == 'leaderboard':
@@ -552,16 +572,17 @@ def run_command(cmd:Command, c:Comment, gh:GitHub, head_sha:str, ws=None, ops:Op
         return dict(command='leaderboard', rows=0 if df is None else len(df))
     if cmd.name == 'deploy':
         rid = check_run_id(cmd.run_id)
-        run_metrics(rid, ws)  # the run must exist here, and be finished, before a Deployment is recorded
+        run_metrics(_here(rid, ws, url), ws)  # the run must be here (pulled whole and checked), and finished, before a Deployment is recorded
         check_finished(rid, ws, 'deploy')
-        dep = gh.create_deployment(head_sha, rid)
+        dep = gh.create_deployment(head_sha, rid, store=url)
         gh.deployment_status(dep, 'in_progress', f'deploying {rid}')
-        try: ops.deploy(rid, ws=ws)
+        try: ops.deploy(rid, ws=ws, **(dict(store=url, github_deployment=dep) if url else {}))
         except Exception as e:
             gh.deployment_status(dep, 'failure', f'{type(e).__name__}: {e}'.split('\n')[0])
             raise
-        gh.deployment_status(dep, 'success', f'{rid} is serving')
-        gh.reply(c.number, f'Deployed `{rid}` (GitHub Deployment {dep}); it is the new baseline of the metrics tables.')
+        gh.deployment_status(dep, 'success', f'{rid}: the run store points at it; hosts that follow the store switch to it' if url else f'{rid} is serving')
+        gh.reply(c.number, f'Deployed `{rid}` (GitHub Deployment {dep}); ' + ('the run store now points at it and the serving hosts that follow it switch to it; ' if url else '')
+                 + 'it is the new baseline of the metrics tables.')
         if (old := gh.find_sticky(c.number)): _update_sticky(gh, c, ws, [], head_sha, f'Latest: @{c.author} deployed `{rid}`.', old)
         return dict(command='deploy', run_id=rid, deployment=dep)
     raise UsageError(f'/{cmd.name} is not a command')
@@ -574,6 +595,7 @@ def handle_event(payload:dict, # the webhook payload
                  gate:bool=False, # only check, react and parse (the workflow's first, trusted job)
                  token:str|None=None, api_url:str|None=None, # used when `gh` is None
                  head_sha:str|None=None, # the PR head commit already checked out (default: ask the API)
+                 only:list|None=None, # the commands this job runs; others are left to another job
                 ) -> dict:
     "Handle one `issue_comment` event end to end; return a summary dict with `status`."
     c = comment_event(payload)
@@ -595,6 +617,9 @@ def handle_event(payload:dict, # the webhook payload
     if head_sha and not re.fullmatch(r'[0-9a-f]{40}', head_sha): raise CodeSearchError(f'--sha {head_sha[:50]!r}: expected a 40-character commit SHA')
     head = head_sha or gh.head_sha(c.number)
     if gate: return dict(status='allowed', command=cmd.name, head_sha=head)
+    if only and cmd.name not in only:
+        print(f'skipped: /{cmd.name} is not run by this job (it runs {", ".join("/" + o for o in only)})')
+        return dict(status='skipped', command=cmd.name, head_sha=head)
     try: res = run_command(cmd, c, gh, head, ws=ws, ops=ops)
     except Exception as e:
         msg = f'{type(e).__name__}: {e}' if not isinstance(e, CodeSearchError) else str(e)
@@ -635,13 +660,14 @@ def chatops(event:str, # path of the GitHub event JSON (`$GITHUB_EVENT_PATH`)
             repo:str=None, # `owner/name` (default: the event's repository)
             gate:bool=False, # only check permission and parse, run nothing (first job of the workflow)
             sha:str=None, # the PR head commit the job checked out (default: the PR's head now, from the API)
+            only:list=None, # run only these commands (train, eval, leaderboard, deploy); the others belong to another job
            ) -> dict:
     "Handle a PR comment command (`/train`, `/eval`, `/leaderboard`, `/deploy`) from a GitHub Actions event."
     payload = read_event(event)
     gh = None
     if ignore_reason(c := comment_event(payload)) is None:
         gh = GitHub(repo or c.repo, token=token, api_url=api_url)
-    res = handle_event(payload, gh, ws=ws, gate=gate, head_sha=sha)
+    res = handle_event(payload, gh, ws=ws, gate=gate, head_sha=sha, only=only)
     write_outputs(res)
     if res['status'] == 'failed': raise CodeSearchError(f'/{res["command"]} failed: {res["error"]}')
     return res

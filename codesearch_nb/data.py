@@ -14,7 +14,8 @@ from .core import CodeSearchError
 from .tokens import split_identifier
 
 # %% auto #0
-__all__ = ['short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'code_idf', 'query_topics', 'pair_dls']
+__all__ = ['WEB_LANG', 'short_name', 'make_pairs', 'web_query', 'PairDataset', 'pad_batch', 'PairDL', 'code_idf', 'query_topics',
+           'pair_dls']
 
 # %% ../nbs/03_data.ipynb #00000007
 def short_name(func_name:str) -> str:
@@ -82,6 +83,8 @@ def _base_verb(w):
     return w
 
 # %% ../nbs/03_data.ipynb #e2be4253
+WEB_LANG = {'cpp': 'c++', 'csharp': 'c#'}  # how people write a language's name in a search box
+
 def web_query(summary:str, # a docstring summary
               lang:str='python', # language the query names
               rng=None, # numpy Generator for the random choices (default: seed 0)
@@ -95,7 +98,7 @@ def web_query(summary:str, # a docstring summary
     words = [w for w in words if w and w not in _WEB_STOP and not w.startswith('-')][:max_words]
     if not words: return ''
     words[0] = _base_verb(words[0])
-    lang = lang.lower()
+    lang = WEB_LANG.get(lang.lower(), lang.lower())
     if lang in words: return ' '.join(words)
     r = rng.random()
     if r < 0.45: return ' '.join([lang] + words)

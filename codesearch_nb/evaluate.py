@@ -14,25 +14,21 @@ import pandas as pd
 from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_ranks, full_ranks, language_chunks, macro, ndcg, coverage
 from .core import CodeSearchError, workspace, ws_path, ws_dir, check_run_id, offline_env, write_json
 from .runs import read_config, run_status, wandb_start
-from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, get_scorer, BASELINES
+from .judgements import ANNOTATION_COLUMNS, read_annotation_store, read_judgements, judgements_dir, benchmark_grades, current_hashes, function_ref, HOLDOUT, STORE_FILE
+from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, Rerank, get_scorer, BASELINES
 
 # %% auto #0
-__all__ = ['ANNOTATION_COLUMNS', 'BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances',
-           'read_predictions', 'ndcg_table', 'read_cosqa', 'strip_docstring', 'csn_pairs', 'eval_pairs', 'eval_cosqa',
-           'eval_ndcg', 'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report',
-           'log_wandb', 'default_corpus', 'dropped_pairs', 'evaluate', 'leaderboard', 'benchmark_download']
+__all__ = ['BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances', 'read_predictions', 'ndcg_table',
+           'read_cosqa', 'strip_docstring', 'csn_pairs', 'eval_pairs', 'eval_cosqa', 'eval_ndcg', 'eval_judgements',
+           'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report', 'log_wandb',
+           'default_corpus', 'dropped_pairs', 'changed_notes', 'stage_notes', 'evaluate', 'leaderboard',
+           'benchmark_download']
 
 # %% ../nbs/06a_evaluate.ipynb #00000017
-ANNOTATION_COLUMNS = ('Language', 'Query', 'GitHubUrl', 'Relevance')
-
 def read_relevances(path:str|Path, # an `annotationStore.csv`: Language,Query,GitHubUrl,Relevance[,Notes]
                    ) -> dict:
     "language → query → url → mean relevance, with language and query lower-cased."
-    path = Path(path)
-    try: df = pd.read_csv(path)
-    except (OSError, ValueError) as e: raise CodeSearchError(f'{path}: cannot read relevance annotations ({type(e).__name__}); give an annotationStore.csv')
-    missing = [c for c in ANNOTATION_COLUMNS if c not in df.columns]
-    if missing: raise CodeSearchError(f'{path}: not an annotationStore.csv (missing columns {missing})')
+    df = read_annotation_store(path)
     df = df.assign(language=df.Language.astype(str).str.lower(), query=df.Query.astype(str).str.lower())
     mean = df.groupby(['language', 'query', 'GitHubUrl'])['Relevance'].mean()
     rel = defaultdict(lambda: defaultdict(dict))
@@ -191,6 +187,46 @@ def eval_ndcg(scorer, # a `Scorer` (see `get_scorer`)
     per = {l: {k: float(v) for k, v in r.items()} for l, r in tab.iterrows()}
     return {**{k: macro(per, k) for k in tab.columns}, 'n_queries': int(sum(len(rel[l]) for l in per)), 'per_language': per}
 
+# %% ../nbs/06a_evaluate.ipynb #d979e103
+def _mrr_graded(S:np.ndarray, rel:dict, qs:list, pos:dict) -> list:
+    "1/rank of the best-scored function graded ≥ 2 of each query that has one (`pos`: reference → column of `S`)."
+    out = []
+    for q, s in zip(qs, S):
+        cols = [pos[u] for u, g in rel[q].items() if g >= 2 and u in pos]
+        if cols: out.append(1.0 / np.count_nonzero(s >= s[cols].max()))
+    return out
+
+def eval_judgements(scorer, # a `Scorer` (see `get_scorer`)
+                    corpus_df:pd.DataFrame, # functions to rank: language, code, url (or repo, path, start_line, end_line)
+                    where=None, # a judgements folder (default: the workspace's)
+                    top_k:int=100, # predictions per query for NDCG
+                   ) -> dict:
+    "NDCG Within/All, MRR over grades ≥ 2 and counts of `scorer` on the held-out judged queries, changed functions left out."
+    refs = [function_ref(r) for r in corpus_df.to_dict('records')]
+    b = benchmark_grades(read_judgements(where), current_hashes(corpus_df))
+    sc = b['scored']
+    if not len(sc): raise CodeSearchError(f'{where or judgements_dir()}: no held-out judged query has a function of this corpus ({len(b["changed"])} changed, {len(b["missing"])} missing); grade more queries or pick the corpus you graded with --corpus')
+    df = corpus_df.assign(lang=corpus_df['language'].str.lower(), ref=refs)
+    per = {}
+    for lang, g in sc.groupby('language', sort=True):
+        c = df[df.lang == lang]
+        codes, urls = c['code'].tolist(), c['ref'].tolist()
+        pos = {u: j for j, u in enumerate(urls)}
+        rel = {q: dict(zip(gg.GitHubUrl, gg.grade.astype(float))) for q, gg in g.groupby('query')}
+        qs, pred, rr = sorted(rel), {}, []
+        for s in range(0, len(qs), 256):
+            S = scorer.score(qs[s:s + 256], codes, [lang] * len(codes))
+            top = np.argsort(-S, axis=1, kind='stable')[:, :min(top_k, S.shape[1])]
+            pred.update({q: [urls[j] for j in t] for q, t in zip(qs[s:s + 256], top)})
+            rr += _mrr_graded(S, rel, qs[s:s + 256], pos)
+        per[lang] = dict(ndcg_within=ndcg(pred, rel, True), ndcg_all=ndcg(pred, rel, False), mrr=float(np.mean(rr)) if rr else float('nan'),
+                         coverage=coverage(pred, rel), n_queries=len(qs), n_mrr_queries=len(rr), n_judgements=len(g))
+    changed = [dict(query=r.Query, function=r.GitHubUrl, grade=int(r.grade), graded_at=r.timestamp) for r in b['changed'].itertuples()]
+    return {**{k: macro(per, k) for k in ('ndcg_within', 'ndcg_all', 'mrr', 'coverage')},
+            **{k: int(sum(d[k] for d in per.values())) for k in ('n_queries', 'n_mrr_queries', 'n_judgements')},
+            'n_changed': len(b['changed']), 'n_missing': len(b['missing']), 'n_judged_queries': b['n_all_queries'],
+            'holdout': HOLDOUT, 'changed': changed, 'per_language': per}
+
 # %% ../nbs/06a_evaluate.ipynb #00000048
 BENCHMARK_DIRS = {'cosqa': 'cosqa', 'ndcg': 'codesearchnet', 'codesearchnet': 'codesearchnet'}
 
@@ -213,17 +249,22 @@ def _cosqa_query_file(d:Path) -> Path:
     if len(dev) == 1: return dev[0]
     raise CodeSearchError(f'{d}: {len(js)} query files; pass one of them as --benchmark')
 
-def resolve_benchmark(benchmark:str, # csn, cosqa, ndcg or a path
+def resolve_benchmark(benchmark:str, # csn, cosqa, ndcg, judgements or a path
                       corpus:str='stdlib', # corpus for csn and ndcg
                       ws=None, # workspace
                      ) -> dict:
-    "What `benchmark` means: its kind ('csn', 'cosqa' or 'ndcg'), files and result key."
+    "What `benchmark` means: its kind ('csn', 'cosqa', 'ndcg' or 'judgements'), files and result key."
     b = str(benchmark)
     if b == 'csn': return dict(kind='csn', key=f'csn-{corpus}', corpus=corpus)
+    if b == 'judgements' or (Path(b).expanduser()/STORE_FILE).exists() or Path(b).name == STORE_FILE:
+        d = judgements_dir(ws) if b == 'judgements' else Path(b).expanduser()
+        d = d.parent if d.name == STORE_FILE else d
+        if not (d/STORE_FILE).exists(): raise CodeSearchError(f'{d}: no grades yet; grade results on the search page or with `codesearch judge "QUERY"`')
+        return dict(kind='judgements', key=f'judgements-{corpus}', folder=d, corpus=corpus)
     if b in ('cosqa', 'ndcg'): p = find_benchmark(b, ws)
     else:
         p = Path(b).expanduser()
-        if not p.exists(): raise CodeSearchError(f'{b}: no such benchmark; use csn, cosqa, ndcg or a path to CoSQA- or annotationStore-format files')
+        if not p.exists(): raise CodeSearchError(f'{b}: no such benchmark; use csn, cosqa, ndcg, judgements or a path to CoSQA- or annotationStore-format files or a judgements folder')
     if p.is_dir():
         if (p/'code_idx_map.txt').exists(): p = _cosqa_query_file(p)
         elif (p/'annotationStore.csv').exists(): p = p/'annotationStore.csv'
@@ -237,7 +278,8 @@ def resolve_benchmark(benchmark:str, # csn, cosqa, ndcg or a path
 
 # %% ../nbs/06a_evaluate.ipynb #0000004b
 def result_dir(scorer, ws=None) -> Path|None:
-    "Where `scorer`'s results are kept: its run directory, `baselines/<name>` for a baseline, else None."
+    "Where `scorer`'s results are kept: its run directory, `baselines/<name>` for a baseline, `pipelines/<name>` for a pipeline, else None."
+    if isinstance(scorer, Rerank): return workspace(ws)/'pipelines'/re.sub(r'[^\w.@-]+', '+', scorer.name)
     if getattr(scorer, 'run_id', None): return workspace(ws)/'runs'/scorer.run_id
     if scorer.name in BASELINES: return workspace(ws)/'baselines'/scorer.name
     return None
@@ -256,7 +298,8 @@ def save_result(scorer, key:str, res:dict, ws=None) -> Path|None:
 # %% ../nbs/06a_evaluate.ipynb #0000004e
 HEADLINE = {'csn': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'mrr_full', 'n_queries'],
             'cosqa': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'n_queries'],
-            'ndcg': ['ndcg_within', 'ndcg_all', 'coverage', 'n_queries']}
+            'ndcg': ['ndcg_within', 'ndcg_all', 'coverage', 'n_queries'],
+            'judgements': ['ndcg_within', 'ndcg_all', 'mrr', 'n_queries', 'n_judgements', 'n_changed']}
 
 def _md_table(df:pd.DataFrame, index_name:str='') -> str:
     "A Markdown table of `df` (numbers to 3 decimals)."
@@ -323,7 +366,7 @@ def write_report(results:dict, # model name → result of one benchmark
     (d/'report.md').write_text(md)
     (d/'report.html').write_text(f'<!doctype html><meta charset="utf-8"><title>{title}</title><h2>{title}</h2>\n{summary.to_html(float_format="%.3f")}\n'
                                  f'<h3>{main} per language</h3>\n{per.to_html(float_format="%.3f")}\n'
-                                 f'<p><img src="per_language.png"></p>' + ('<p><img src="rank_distribution.png"></p>' if kind != 'ndcg' else ''))
+                                 f'<p><img src="per_language.png"></p>' + ('<p><img src="rank_distribution.png"></p>' if kind not in ('ndcg', 'judgements') else ''))
     _plot_per_language(d, per, main, key)
     _plot_ranks(d, results, key)
     write_json(d/'results.json', {'benchmark': {k: str(v) for k, v in bench.items()},
@@ -357,7 +400,7 @@ def log_wandb(run_id:str, # the run (and W&B run) id
 def _bench_data(bench:dict, corpus:str, ws=None):
     "(corpus rows, evaluation pairs) that benchmark `bench` needs: rows for csn and ndcg, pairs for csn; None otherwise."
     kind, df, pairs = bench['kind'], None, None
-    if kind in ('csn', 'ndcg'):
+    if kind in ('csn', 'ndcg', 'judgements'):
         from codesearch_nb.corpus import load_corpus
         df = load_corpus(corpus, partition='test' if kind == 'csn' else None, ws=ws)
         if kind == 'csn':
@@ -371,9 +414,10 @@ def _score_on(sc, bench:dict, df, pairs, chunk:int, seed:int, strip_docstrings:b
     t0 = time.time()
     if kind == 'csn': res = eval_pairs(sc, pairs, chunk=chunk, seed=seed)
     elif kind == 'cosqa': res = eval_cosqa(sc, bench['queries'], strip_docstrings=strip_docstrings)
+    elif kind == 'judgements': res = eval_judgements(sc, df, bench['folder'], top_k=top_k)
     else: res = eval_ndcg(sc, df, bench['annotations'], top_k=top_k)
     res.update(benchmark=key, seconds=round(time.time() - t0, 2), evaluated_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-               **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind == 'ndcg' else {}))
+               **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind in ('ndcg', 'judgements') else {}))
     return res
 
 # %% ../nbs/06a_evaluate.ipynb #74147f05
@@ -395,17 +439,46 @@ def dropped_pairs(res:dict, # a result of `eval_pairs`
     return [f"{l}: MRR over {d['n_queries']:,} of {d['n_pairs']:,} pairs (chunks of {d['chunk']:,}; the incomplete last chunk is left out, mrr_full ranks all {d['n_pairs']:,})"
             for l, d in (res.get('per_language') or {}).items() if d.get('n_pairs', 0) > d.get('n_queries', 0)]
 
+# %% ../nbs/06a_evaluate.ipynb #aa7aeac7
+def changed_notes(res:dict, # a result of `eval_judgements` (other results give none)
+                  show:int=5, # functions listed
+                 ) -> list[str]:
+    "Lines reporting graded functions whose code changed since they were graded (left out of the scores)."
+    ch = res.get('changed') or []
+    if not ch: return []
+    return ([f"{len(ch)} graded function(s) changed since they were graded and are left out; grade them again:"] +
+            [f"  {c['function']} (grade {c['grade']} for {c['query']!r}, {c['graded_at']})" for c in ch[:show]] +
+            ([f'  … and {len(ch) - show} more'] if len(ch) > show else []))
+
+# %% ../nbs/06a_evaluate.ipynb #4f781dfe
+def _pipelines(scorers:list, rerank, k:int, ws) -> list:
+    "`scorers`, each followed by its two-stage pipeline with reranker run `rerank` (none without one)."
+    if rerank is None: return scorers
+    from codesearch_nb.rerank import load_reranker
+    ce = load_reranker(check_run_id(str(rerank)), ws)
+    return [x for sc in scorers for x in (sc, Rerank(sc, ce, k))]
+
+def stage_notes(sc, # a scorer just evaluated
+                results:dict, # name → result so far (the first stage's included)
+               ) -> list[str]:
+    "For a pipeline: the first stage's recall at the pipeline's `k`, the most it can reach."
+    if not isinstance(sc, Rerank) or sc.first.name not in results: return []
+    r = np.concatenate([np.ravel(x) for x in results[sc.first.name]['ranks'].values()])
+    return [f'first stage {sc.first.name} has the gold function in its top {sc.k} for {np.mean(r <= sc.k):.1%} of queries: the ceiling of reranking; {sc.pairs_scored:,} pairs re-scored']
+
 # %% ../nbs/06a_evaluate.ipynb #00000053
 def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / functions from Python)
-             benchmark:str='csn', # csn (a corpus's test split), cosqa, ndcg, or a path to CoSQA- or annotationStore-format files
+             benchmark:str='csn', # csn (a corpus's test split), cosqa, ndcg, judgements (your grades), or a path to CoSQA- or annotationStore-format files or a judgements folder
              corpus:str=None, # corpus for csn and ndcg (default: the first named run's training corpus, else stdlib)
              ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./codesearch_workspace)
              chunk:int=1000, # csn: functions per chunk
              seed:int=0, # csn: seed of the shuffle into chunks
              strip_docstrings:bool=False, # cosqa: remove docstrings from the code before scoring
-             top_k:int=100, # ndcg: predictions per query
+             top_k:int=100, # ndcg and judgements: predictions per query
              report:bool=True, # write a report folder
              wandb:bool=True, # log runs' results to W&B (offline unless logged in)
+             rerank:str|None=None, # a reranker run: each model is scored alone and as the first stage of model → rerank
+             rerank_k:int=50, # candidates the reranker re-scores per query
             ) -> pd.DataFrame:
     "Score `models` on `benchmark`; store, report and print the results."
     offline_env(ws)
@@ -416,7 +489,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     if bench['kind'] == 'cosqa' and strip_docstrings: bench['key'] += '-nodoc'   # a different task: stored apart
     kind, key = bench['kind'], bench['key']
     df, pairs = _bench_data(bench, corpus, ws)
-    scorers = [get_scorer(m, ws) for m in models]
+    scorers = _pipelines([get_scorer(m, ws) for m in models], rerank, rerank_k, ws)
     results, stored = {}, {}
     for sc in scorers:
         res = _score_on(sc, bench, df, pairs, chunk, seed, strip_docstrings, top_k)
@@ -425,7 +498,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
         stored[name] = save_result(sc, key, res, ws)
         main = HEADLINE[kind][0]
         print(f'{name}: {main} {res[main]:.4f} on {key} ({res["n_queries"]:,} queries, {res["seconds"]:.1f}s)')
-        for note in dropped_pairs(res): print(f'  note: {note}')
+        for note in dropped_pairs(res) + changed_notes(res) + stage_notes(sc, results): print(f'  note: {note}')
     summary, per = tables(results, kind)
     out = write_report(results, bench, ws) if report else None
     if wandb:
@@ -441,9 +514,9 @@ def _is_pretrained(run_id, ws) -> bool:
     except CodeSearchError: return False
 
 def _result_rows(ws=None) -> list[dict]:
-    "One row per stored result of every finished run and baseline, plus what training measured for each run (`valid-<corpus>`)."
+    "One row per stored result of every finished run, baseline and pipeline, plus what training measured for each run (`valid-<corpus>`)."
     rows = []
-    for kind, sub in (('run', 'runs'), ('baseline', 'baselines')):
+    for kind, sub in (('run', 'runs'), ('baseline', 'baselines'), ('pipeline', 'pipelines')):
         for p in sorted((workspace(ws)/sub).glob('*/metrics.json')):
             if kind == 'run' and (st := run_status(p.parent.name, ws)['status']) != 'finished':
                 print(f'note: run {p.parent.name} is {st}; left out'); continue

@@ -1,4 +1,4 @@
-"""Parse Python, Java, Go, JavaScript, PHP and Ruby with tree-sitter and turn every function or method into one record with its docstring, tokens and line range.
+"""Parse Python, Java, Go, JavaScript, PHP, Ruby, TypeScript/TSX, C, C++, C# and Rust with tree-sitter and turn every function or method into one record with its docstring, tokens and line range.
 
 Docs: https://codesearch-nb.github.io/codesearch_nb/extract.html.md"""
 
@@ -16,21 +16,49 @@ import tree_sitter as ts
 from .core import CodeSearchError
 
 # %% auto #0
-__all__ = ['LANGS', 'EXT2LANG', 'FIELDS', 'lang_of', 'get_language', 'get_parser', 'parse_only', 'clean_comment',
-           'summarize_docstring', 'tokenize_docstring', 'gc_paused', 'extract_source', 'extract_file',
-           'measure_extraction']
+__all__ = ['CSN_LANGS', 'LANGS', 'EXT2LANG', 'DIALECTS', 'FIELDS', 'lang_of', 'grammar_of', 'lang_of_file', 'get_language',
+           'get_parser', 'parse_only', 'clean_comment', 'summarize_docstring', 'tokenize_docstring', 'gc_paused',
+           'extract_source', 'extract_file', 'measure_extraction']
 
 # %% ../nbs/00_extract.ipynb #00000005
-LANGS = ('python', 'java', 'go', 'javascript', 'php', 'ruby')
+CSN_LANGS = ('python', 'java', 'go', 'javascript', 'php', 'ruby')  # CodeSearchNet's six
+LANGS = CSN_LANGS + ('typescript', 'c', 'cpp', 'csharp', 'rust')   # every language downstream code accepts
 EXT2LANG = {'.py': 'python', '.java': 'java', '.go': 'go', '.js': 'javascript', '.mjs': 'javascript',
-            '.cjs': 'javascript', '.jsx': 'javascript', '.php': 'php', '.rb': 'ruby'}
+            '.cjs': 'javascript', '.jsx': 'javascript', '.php': 'php', '.rb': 'ruby',
+            '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescript',
+            '.c': 'c', '.h': 'c', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.c++': 'cpp', '.hh': 'cpp', '.hpp': 'cpp',
+            '.hxx': 'cpp', '.h++': 'cpp', '.cs': 'csharp', '.rs': 'rust'}
+DIALECTS = {'tsx': 'typescript'}  # grammars whose records carry another language's name
 FIELDS = ['repo', 'path', 'func_name', 'original_string', 'language', 'code', 'code_tokens', 'docstring',
           'docstring_summary', 'docstring_tokens', 'sha', 'partition', 'url', 'identifier', 'start_line', 'end_line']
 
 def lang_of(path:str|Path, # a file name or path
            ) -> str|None:
-    "The language of `path` from its extension, or None when it is not one of `LANGS`."
-    return EXT2LANG.get(os.path.splitext(str(path))[1].lower())
+    "The language of `path` from its extension, or None when it is not one of `LANGS` (TypeScript's `.d.ts` declaration files hold no code)."
+    p = str(path)
+    if p.endswith(('.d.ts', '.d.mts', '.d.cts')): return None
+    return EXT2LANG.get(os.path.splitext(p)[1].lower())
+
+def grammar_of(lang:str, # one of `LANGS` (or a dialect)
+               path:str|Path='', # the file's path, when known
+              ) -> str:
+    "The grammar that parses `path`: `tsx` for a `.tsx` file, else `lang`."
+    return 'tsx' if lang == 'typescript' and str(path).lower().endswith('.tsx') else lang
+
+# %% ../nbs/00_extract.ipynb #a68177fb
+_CPP_HINT = re.compile(rb'^[ \t]*(?:namespace\s+\w|template\s*<|class\s+\w+[^;\n(]*(?:\{|$)|(?:public|private|protected)\s*:|using\s+namespace\b)', re.M)
+
+def lang_of_file(path:str|Path, # a source file
+                 data:bytes|None=None, # its bytes, when already read
+                ) -> str|None:
+    "`lang_of(path)`, except that a `.h` header holding C++ is `cpp`."
+    lang = lang_of(path)
+    if lang != 'c' or not str(path).lower().endswith('.h'): return lang
+    if data is None:
+        try:
+            with open(path, 'rb') as f: data = f.read(1 << 20)
+        except OSError: return lang
+    return 'cpp' if _CPP_HINT.search(data) else lang
 
 # %% ../nbs/00_extract.ipynb #00000008
 def _grammar(lang):
@@ -39,20 +67,27 @@ def _grammar(lang):
     elif lang == 'go': import tree_sitter_go as m
     elif lang == 'javascript': import tree_sitter_javascript as m
     elif lang == 'ruby': import tree_sitter_ruby as m
+    elif lang == 'c': import tree_sitter_c as m
+    elif lang == 'cpp': import tree_sitter_cpp as m
+    elif lang == 'csharp': import tree_sitter_c_sharp as m
+    elif lang == 'rust': import tree_sitter_rust as m
     elif lang == 'php':
         import tree_sitter_php as m
         return m.language_php()
+    elif lang in ('typescript', 'tsx'):
+        import tree_sitter_typescript as m
+        return m.language_tsx() if lang == 'tsx' else m.language_typescript()
     else: raise CodeSearchError(f'{lang!r} is not a supported language; use one of {", ".join(LANGS)}')
     return m.language()
 
 @lru_cache(maxsize=None)
-def get_language(lang:str, # one of `LANGS`
+def get_language(lang:str, # one of `LANGS`, or `tsx`
                 ) -> ts.Language:
     "The tree-sitter `Language` of `lang` (cached)."
     return ts.Language(_grammar(lang))
 
 @lru_cache(maxsize=None)
-def get_parser(lang:str, # one of `LANGS`
+def get_parser(lang:str, # one of `LANGS`, or `tsx`
               ) -> ts.Parser:
     "A tree-sitter parser for `lang` (cached per process)."
     return ts.Parser(get_language(lang))
@@ -173,13 +208,15 @@ class _Spec:
     strings: set                 # node kinds kept whole as one code token
     comments: set                # comment node kinds
     scopes: dict                 # kind -> (node, src) -> enclosing name or None
-    named: Callable              # (node, src) -> (unit, identifier, func_name|None) or None
+    named: Callable              # (node, src) -> (unit, identifier, func_name|None), None (no function) or a reason to skip it
     doc: Callable                # (unit, src, spec, comments) -> (docstring, (start, end) of the doc inside unit or None)
     wrappers: set = field(default_factory=set)  # nodes a doc comment sits above instead of the unit (`export`)
     skip: set = field(default_factory=set)      # statements that never hold a function: not walked outside functions
     prune: dict = field(default_factory=dict)   # kind -> regex: outside functions, a node whose text has no match holds no function
     outer: bool = False                         # tokens outside functions are needed (units that start before their function)
     html: bool = False                          # doc comments are HTML (entities are decoded in the summary)
+    summary: Callable|None = None               # docstring -> summary, when the language's convention needs more than `summarize_docstring`
+    mask: Callable|None = None                  # bytes -> bytes of the same length that the grammar parses instead (C macros blanked)
 
 # %% ../nbs/00_extract.ipynb #00000016
 def _outer(unit, spec):
@@ -354,8 +391,281 @@ _RB = dict(fn={'method', 'singleton_method'}, comments={'comment'},
            wrappers={'argument_list', 'call'},  # `private def x`: the comment is above the call
            prune=dict.fromkeys(('call', 'assignment', 'operator_assignment'), r'\bdef\b'))
 
+# %% ../nbs/00_extract.ipynb #26f55241
+def _ts_module_name(n, src):
+    name = _fname(n, src)
+    return name.strip('\'"') if name else None
+
+def _ts_named(n, src):
+    p = n.parent
+    if p is not None and p.type == 'public_field_definition' and p.child_by_field_name('value') == n:
+        return p, _fname(p, src), None
+    return _js_named(n, src)
+
+_TS = {**_JS, 'named': _ts_named,
+       'scopes': {**_JS['scopes'], 'abstract_class_declaration': _js_class_name, 'internal_module': _ts_module_name, 'module': _ts_module_name},
+       'skip': {'import_statement', 'type_alias_declaration', 'interface_declaration', 'enum_declaration', 'ambient_declaration'}}
+
+# %% ../nbs/00_extract.ipynb #f0f1e305
+_C_WRAP = {'pointer_declarator', 'reference_declarator', 'parenthesized_declarator', 'attributed_declarator'}
+_C_SCOPES = {'namespace_definition', 'class_specifier', 'struct_specifier', 'union_specifier'}
+
+def _c_fdecl(n):
+    "The `function_declarator` of a definition, through pointer, reference and parenthesised declarators."
+    d, fd = n.child_by_field_name('declarator'), None
+    while d is not None and (d.type in _C_WRAP or d.type == 'function_declarator'):  # the innermost: `int (*pick(int))(int)` is `pick`
+        if d.type == 'function_declarator': fd = d
+        d = d.child_by_field_name('declarator') or (d.named_child(0) if d.named_child_count else None)
+    return fd
+
+def _c_name(n, src):
+    "The plain name of a name node: `Box` of `Box<T>`, `a.b` of the nested namespace `a::b`."
+    if n.type in ('template_type', 'template_function'): n = n.child_by_field_name('name') or n
+    return _txt(n, src).replace('::', '.')
+
+def _c_parts(d, src):
+    "The parts of a declarator's name: `ns::Box<T>::area` → ['ns', 'Box', 'area']."
+    parts = []
+    while d is not None and d.type == 'qualified_identifier':
+        s = d.child_by_field_name('scope')
+        if s is not None: parts.append(_c_name(s, src))
+        d = d.child_by_field_name('name')
+    if d is not None: parts.append(_c_name(d, src))
+    return parts
+
+# %% ../nbs/00_extract.ipynb #20e378bc
+def _c_named(n, src):
+    if n.type == 'template_declaration' or n.child_by_field_name('body') is None: return None  # `= default`, `= delete`
+    fd = _c_fdecl(n)
+    if fd is None: return None
+    parts = _c_parts(fd.child_by_field_name('declarator'), src)
+    if not parts or not parts[-1]: return None
+    scopes, p = [], n.parent
+    while p is not None:
+        if p.type in _C_SCOPES and (c := p.child_by_field_name('name')) is not None: scopes.append(_c_name(c, src))
+        p = p.parent
+    unit = n
+    while unit.parent is not None and unit.parent.type == 'template_declaration': unit = unit.parent
+    return unit, parts[-1], '.'.join([*reversed(scopes), *parts])
+
+# %% ../nbs/00_extract.ipynb #2fe759a8
+def _c_doc(unit, src, spec, coms=None):
+    "The comment right above `unit`: `/** */` or `/*! */` (blank lines allowed), `/* */`, or `///`, `//!` or `//` lines."
+    if coms is None: coms = _comments_before(unit, spec)
+    nodes, ends = coms
+    k = bisect.bisect_right(ends, unit.start_byte) - 1
+    if k < 0: return '', None
+    c = nodes[k]
+    if src[c.end_byte:unit.start_byte].strip() or not _line_start(src, c.start_byte): return '', None
+    t = src[c.start_byte:c.end_byte]
+    if t.startswith(b'/*'):
+        doxy = t.startswith((b'/**', b'/*!')) and not t.startswith((b'/**/', b'/**<', b'/*!<'))
+        if not doxy and c.end_point.row < unit.start_point.row - 1: return '', None
+        return clean_comment('/**' + t[3:].decode('utf-8', 'replace') if doxy else t.decode('utf-8', 'replace')), None
+    row, lines = unit.start_point.row, []
+    while k >= 0:
+        c = nodes[k]; t = src[c.start_byte:c.end_byte]
+        if c.end_point.row != row - 1 or not t.startswith(b'//') or t.startswith((b'///<', b'//!<')) or not _line_start(src, c.start_byte): break
+        lines.append(t.decode('utf-8', 'replace').replace('//!', '//', 1))
+        row, k = c.start_point.row, k - 1
+    return (clean_comment('\n'.join(reversed(lines))) if lines else ''), None
+
+# %% ../nbs/00_extract.ipynb #65d84ea7
+_C_MACRO = re.compile(rb'^[ \t]*#.*|\b[A-Z][A-Z0-9_]{2,}\b', re.M)  # preprocessor lines are matched whole, and left alone
+_C_TYPE_AFTER = re.compile(rb'[A-Za-z_]\w*[ \t]*[(\[=;,)]')  # `NAME(`, `NAME[`, `NAME =`…: a declarator, so the macro before it is its type
+_C_DECL_END = re.compile(rb'[;{(]')
+_C_NOT_ATTR = {b'struct', b'union', b'enum', b'class', b'typename', b'return', b'case', b'goto', b'sizeof', b'new', b'delete', b'throw', b'else'}
+
+def _paren_end(b, j):
+    "The index after the `)` that closes the `(` at `j`, or -1 (within 400 bytes)."
+    depth = 0
+    for k in range(j, min(len(b), j + 400)):
+        c = b[k]
+        if c == 40: depth += 1
+        elif c == 41:
+            depth -= 1
+            if not depth: return k + 1
+    return -1
+
+def _ws_end(b, j):
+    while j < len(b) and b[j] in b' \t\r\n': j += 1
+    return j
+
+def _ws_start(b, k):
+    "The index of the last character before `k` that is not white space (-1 when none)."
+    while k >= 0 and b[k] in b' \t\r\n': k -= 1
+    return k
+
+# %% ../nbs/00_extract.ipynb #30167c79
+def _mask_macros(b:bytes) -> bytes:
+    "`b` with attribute, annotation and loop macros blanked (a loop's body stays, as a block), offsets unchanged."
+    out, changed = bytearray(b), False
+    for m in _C_MACRO.finditer(b):
+        a, e = m.span()
+        if b[a:a + 1] in (b'#', b' ', b'\t'): continue  # a preprocessor line
+        k = _ws_start(b, a - 1); p = b[k:k + 1]  # the character before, white space aside
+        j = _ws_end(b, e); nxt = b[j:j + 1]
+        ls = b.rfind(b'\n', 0, a) + 1
+        indented, start = b[ls:ls + 1] in (b' ', b'\t'), not b[ls:a].strip()
+        if nxt == b'(':
+            z = _paren_end(b, j)
+            if z < 0: continue
+            after = b[_ws_end(b, z):_ws_end(b, z) + 1]
+            if after == b'{' and (p == b')' or indented and (start or p in (b';', b'{', b'}'))):  # `f(x) REQUIRES(m) {`, `  FOR_EACH (x, l) {`
+                out[a:z] = b' ' * (z - a); changed = True
+            continue
+        if p == b')' and nxt == b'{' or (p.isalnum() or p == b'_') and nxt in (b')', b','): hit = True  # `f(void) NO_RETURN {`, `int fd UNUSED)`
+        elif (start or p.isalnum() or p == b'_') and (nxt.isalpha() or nxt == b'_'):  # `EIGEN_DEVICE_FUNC inline …`, `static UNUSED void f(`
+            w = b[ls:a].split()[-1:] if not start else []
+            hit = not (w and w[0] in _C_NOT_ATTR) and not _C_TYPE_AFTER.match(b, j)  # not `BOOL f(`, `DWORD x;`, `struct FOO bar`
+            if hit: q = _C_DECL_END.search(b, e, e + 300); hit = q is not None and q.group() == b'('  # in a function's declaration
+        else: hit = False
+        if hit: out[a:e] = b' ' * (e - a); changed = True
+    return bytes(out) if changed else b
+
+# %% ../nbs/00_extract.ipynb #c83e5456
+_DOXY_END = re.compile(r'[\\@](?:param|tparam|returns?|retval|result|sa|see|note|remarks?|warning|throws?|exception|pre|post|code|'
+                       r'deprecated|since|details|par|li|todo|bug|ingroup|internal|example|attention|invariant)\b')
+_DOXY_WORD = re.compile(r'[\\@](?:a|b|c|e|em|p|ref)\s+')
+
+def _doxygen_summary(doc):
+    "The summary of a Doxygen comment: `\\brief` dropped, a leading `\\returns` read as 'Returns', cut at the next command."
+    d = re.sub(r'^[\\@](?:brief|short)\b\s*', '', doc.strip())
+    d = re.sub(r'^[\\@]returns?\b\s*', 'Returns ', d)
+    if '\\' in d or '@' in d:
+        m = _DOXY_END.search(d)
+        if m: d = d[:m.start()]
+        d = _DOXY_WORD.sub('', d)
+    return summarize_docstring(d)
+
+_C = dict(fn={'function_definition'}, comments={'comment'}, scopes={}, named=_c_named, doc=_c_doc, summary=_doxygen_summary, mask=_mask_macros,
+          strings={'string_literal', 'char_literal', 'system_lib_string', 'concatenated_string'},
+          skip={'preproc_include', 'preproc_def', 'preproc_function_def', 'declaration', 'type_definition', 'struct_specifier', 'enum_specifier'})
+_CPP = {**_C, 'fn': {'function_definition', 'template_declaration'},  # a template's tokens start before its function
+        'strings': _C['strings'] | {'raw_string_literal'},
+        'skip': {'preproc_include', 'preproc_def', 'preproc_function_def', 'using_declaration', 'alias_declaration', 'type_definition', 'enum_specifier'}}
+
+# %% ../nbs/00_extract.ipynb #87d69879
+_CS_SCOPES = {'class_declaration', 'struct_declaration', 'interface_declaration', 'record_declaration', 'record_struct_declaration',
+              'namespace_declaration', 'method_declaration', 'local_function_statement', 'constructor_declaration'}
+_CS_TEST = re.compile(rb'\[\s*(?:\w+\.)*(?:Test|TestCase|TestCaseSource|TestMethod|DataTestMethod|Fact|Theory)(?:Attribute)?\s*[\](,]')
+
+def _cs_has_body(n):
+    if n.child_by_field_name('body') is not None: return True
+    for c in n.named_children:
+        if c.type == 'arrow_expression_clause': return True
+        if c.type == 'accessor_list': return any(a.child_by_field_name('body') is not None for a in c.named_children)
+    return False
+
+def _cs_ident(n, src):
+    t = n.type
+    if t == 'indexer_declaration': return 'this'
+    if t == 'destructor_declaration': return '~' + (_fname(n, src) or '')
+    if t == 'operator_declaration': return 'operator' + (_fname(n, src, 'operator') or '')
+    if t == 'conversion_operator_declaration': return 'operator ' + (_fname(n, src, 'type') or '')
+    return _fname(n, src)
+
+# %% ../nbs/00_extract.ipynb #6aed790e
+def _cs_named(n, src):
+    if not _cs_has_body(n): return None  # abstract, interface, extern or partial; an auto-property
+    if any(c.type == 'attribute_list' and _CS_TEST.search(src[c.start_byte:c.end_byte]) for c in n.children): return 'test code'
+    ident, parts, p, ns = _cs_ident(n, src), [], n.parent, False
+    while p is not None:
+        if p.type in _CS_SCOPES and (name := _fname(p, src)): parts.append(name); ns = ns or p.type == 'namespace_declaration'
+        if p.parent is None and not ns:  # the compilation unit: a file-scoped `namespace X;` names everything after it
+            fs = next((c for c in p.named_children if c.type == 'file_scoped_namespace_declaration' and c.start_byte < n.start_byte), None)
+            if fs is not None and (name := _fname(fs, src)): parts.append(name)
+        p = p.parent
+    return n, ident, '.'.join([*reversed(parts), ident])
+
+_CS_REF = re.compile(r'<(?:see|seealso|paramref|typeparamref)\s+(?:cref|name|langword|href)\s*=\s*"(?:[A-Z]:)?([^"]*)"\s*/>')
+
+def _cs_summary(doc):
+    "The text of `<summary>`, without tags (`<see cref=\"T\"/>` → T), up to its first `<para>`."
+    m = re.search(r'<summary>(.*?)(?:</summary>|$)', doc, re.S)
+    if m: doc = m.group(1)
+    elif doc.lstrip().startswith('<'): return ''  # only `<inheritdoc/>`, `<param>`…: no summary written here
+    if '<' in doc: doc = re.split(r'<para\b', _CS_REF.sub(r'\1', doc))[0]
+    return summarize_docstring(doc, entities=True)
+
+_CS = dict(fn={'method_declaration', 'constructor_declaration', 'destructor_declaration', 'operator_declaration', 'conversion_operator_declaration',
+               'local_function_statement', 'property_declaration', 'indexer_declaration'},
+           strings={'string_literal', 'verbatim_string_literal', 'raw_string_literal', 'interpolated_string_expression', 'character_literal'},
+           comments={'comment'}, scopes={}, named=_cs_named, doc=_line_doc(b'///'), summary=_cs_summary,
+           skip={'using_directive', 'field_declaration', 'event_field_declaration', 'enum_declaration', 'delegate_declaration'})
+
+# %% ../nbs/00_extract.ipynb #7e7e75e3
+_RS_TEST = re.compile(rb'#!?\[\s*(?:(?:\w+::)*(?:test|bench)\s*[\](]|cfg\s*\(\s*(?:all\s*\(\s*)?test\b)')
+
+def _rs_test(n, src):
+    "True when a `#[test]`-like or `#[cfg(test)]` attribute sits right before `n` (doc comments between allowed)."
+    w = src[max(0, n.start_byte - 400):n.start_byte]
+    if b'test' not in w and b'bench' not in w: return False  # most items: no sibling walk
+    s = n.prev_named_sibling
+    while s is not None and s.type in ('attribute_item', 'line_comment', 'block_comment'):
+        if s.type == 'attribute_item' and _RS_TEST.match(src, s.start_byte, s.end_byte): return True
+        s = s.prev_named_sibling
+    return False
+
+def _rs_type(t, src):
+    "The plain name of an `impl` block's type: `Stack` of `Stack<T>`, `&Stack`, `fmt::Stack`."
+    while t is not None and t.type in ('generic_type', 'reference_type', 'pointer_type', 'scoped_type_identifier'):
+        t = t.child_by_field_name('name' if t.type == 'scoped_type_identifier' else 'type')
+    return _txt(t, src) if t is not None else ''
+
+# %% ../nbs/00_extract.ipynb #60467cf3
+def _rs_named(n, src):
+    if n.child_by_field_name('body') is None: return None
+    if _rs_test(n, src): return 'test code'
+    parts, p = [], n.parent
+    while p is not None:
+        t = p.type
+        if t == 'mod_item':
+            if _rs_test(p, src): return 'test code'
+            parts.append(_fname(p, src))
+        elif t == 'impl_item': parts.append(_rs_type(p.child_by_field_name('type'), src))
+        elif t in ('trait_item', 'function_item'): parts.append(_fname(p, src))
+        p = p.parent
+    name = _fname(n, src)
+    return n, name, '.'.join([*reversed([q for q in parts if q]), name])
+
+_RS_GAP = re.compile(rb'\s*(?:#\[.*?\]\s*)*', re.S)  # white space and attributes
+_BLANK = re.compile(rb'\n[ \t]*\n')
+
+def _rs_doc(unit, src, spec, coms=None):
+    "The `///` lines, or a `/** */` block, right above `unit`, attributes between allowed (found by bisection, as `_block_doc`)."
+    if coms is None: coms = _comments_before(unit, spec)
+    nodes, ends = coms
+    k, nxt, lines = bisect.bisect_right(ends, unit.start_byte) - 1, unit.start_byte, []
+    while k >= 0:
+        c = nodes[k]; t, gap = src[c.start_byte:c.end_byte], src[c.end_byte:nxt]
+        if gap.strip() and not _RS_GAP.fullmatch(gap): break  # code between
+        if gap.count(b'\n') > (not t.endswith(b'\n')) and _BLANK.search(b'\n' + gap if t.endswith(b'\n') else gap): break  # a blank line between
+        if t.startswith(b'///') and not t.startswith(b'////'): lines.append(t.rstrip())
+        elif not lines and t.startswith(b'/**') and not t.startswith((b'/***', b'/**/')): return clean_comment(t.decode('utf-8', 'replace')), None
+        else: break
+        nxt, k = c.start_byte, k - 1
+    return (clean_comment(b'\n'.join(reversed(lines)).decode('utf-8', 'replace')) if lines else ''), None
+
+# %% ../nbs/00_extract.ipynb #6e2c3bf0
+_MD_HEAD = re.compile(r'^[ \t]*#{1,6}[ \t]', re.M)
+_MD_LINK = re.compile(r'\[([^\[\]]+)\](?:\([^)]*\)|\[[^\]]*\])|\[(`[^`\]]+`)\](?!\()')
+
+def _markdown_summary(doc):
+    "The first paragraph of a Markdown doc before any heading (`# Examples`), links reduced to their text."
+    m = _MD_HEAD.search(doc)
+    if m: doc = doc[:m.start()]
+    if '[' in doc: doc = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), doc)
+    return summarize_docstring(doc)
+
+_RS = dict(fn={'function_item'}, comments={'line_comment', 'block_comment'}, scopes={}, named=_rs_named, doc=_rs_doc,
+           summary=_markdown_summary, strings={'string_literal', 'raw_string_literal', 'char_literal'},
+           skip={'use_declaration', 'extern_crate_declaration', 'struct_item', 'enum_item', 'union_item', 'type_item',
+                 'const_item', 'static_item', 'macro_definition', 'attribute_item'})
+
 # %% ../nbs/00_extract.ipynb #00000023
-_SPECS = dict(python=_PY, java=_JAVA, go=_GO, javascript=_JS, php=_PHP, ruby=_RB)
+_SPECS = dict(python=_PY, java=_JAVA, go=_GO, javascript=_JS, php=_PHP, ruby=_RB,
+              typescript=_TS, tsx=_TS, c=_C, cpp=_CPP, csharp=_CS, rust=_RS)
 
 @lru_cache(maxsize=None)
 def _spec(lang):
@@ -455,7 +765,7 @@ def _record(unit, ident, func_name, spec, b, tok, starts, toks, coms, lang, repo
         code = tok(a, da) + tok(de, e)
         k1, k2 = bisect.bisect_left(starts, span[0], i, j), bisect.bisect_left(starts, span[1], i, j)
         code_tokens = toks[i:k1] + toks[k2:j]
-    summary = summarize_docstring(doc, spec.html)
+    summary = (spec.summary(doc) if doc else '') if spec.summary else summarize_docstring(doc, spec.html)
     start_line, end_line = unit.start_point.row + 1, _end_line(unit)
     return dict(repo=repo, path=path, func_name=func_name, original_string=original, language=lang, code=code,
                 code_tokens=code_tokens, docstring=doc, docstring_summary=summary,
@@ -475,13 +785,14 @@ def gc_paused():
 
 # %% ../nbs/00_extract.ipynb #7e3b04bc
 def _extract(src, lang, path, repo, sha, url_base):
-    spec, kinds = _spec(lang), _kinds(lang)
+    g = grammar_of(lang, path); lang = DIALECTS.get(lang, lang)  # `tsx` parses, `typescript` is recorded
+    spec, kinds = _spec(g), _kinds(g)
     b = _as_bytes(src)
     if b.startswith(b'\xef\xbb\xbf'): b = b[3:]
-    tree = get_parser(lang).parse(b)
+    tree = get_parser(g).parse(spec.mask(b) if spec.mask is not None else b)  # C/C++: macros blanked, offsets kept (`_mask_macros`)
     ascii = b.isascii()
     text = b.decode('ascii') if ascii else b  # byte offsets index `text` directly
-    marks, starts, toks, coms = _walk(tree, text, kinds, _prune_res(lang), spec.outer)
+    marks, starts, toks, coms = _walk(tree, text, kinds, _prune_res(g), spec.outer)
     coms = (coms, [c.end_byte for c in coms])
     if not ascii: toks = [t.decode('utf-8', 'replace') for t in toks]
     tok = (lambda a, e: text[a:e]) if ascii else (lambda a, e: b[a:e].decode('utf-8', 'replace'))
@@ -494,7 +805,8 @@ def _extract(src, lang, path, repo, sha, url_base):
         if not c & _FN: continue
         try:
             r = spec.named(n, b)
-            if r is None: continue  # not a named function (an anonymous callback)
+            if r is None: continue  # not a named function (an anonymous callback, a declaration without a body)
+            if isinstance(r, str): skipped[r] += 1; continue  # left out on purpose ('test code')
             unit, ident, func_name = r
             if unit.has_error: skipped['syntax error'] += 1; continue
             if ident: recs.append(_record(unit, ident, func_name or _qualify(stack[:-1] if c & _SCOPE else stack, ident, spec, b),
@@ -505,8 +817,8 @@ def _extract(src, lang, path, repo, sha, url_base):
 
 # %% ../nbs/00_extract.ipynb #171ed310
 def extract_source(src:str|bytes, # the text of one source file (bytes are read as UTF-8)
-                   lang:str, # one of `LANGS`
-                   path:str='', # path recorded in each record (relative to the repository root)
+                   lang:str, # one of `LANGS`, or `tsx` (recorded as `typescript`)
+                   path:str='', # path recorded in each record (relative to the repository root); a `.tsx` path selects the TSX grammar
                    repo:str='', # repository name recorded in each record, e.g. `owner/name`
                    sha:str='', # commit of the repository, recorded and used in `url`
                    url_base:str='', # web address of the repository, e.g. `https://github.com/owner/name`
@@ -516,7 +828,7 @@ def extract_source(src:str|bytes, # the text of one source file (bytes are read 
 
 # %% ../nbs/00_extract.ipynb #0000003f
 def extract_file(path:str|Path, # the file to read
-                 lang:str|None=None, # one of `LANGS`; default: from the extension
+                 lang:str|None=None, # one of `LANGS`; default: from the extension (a `.h` holding C++ is `cpp`, see `lang_of_file`)
                  root:str|Path|None=None, # repository root; the recorded path is relative to it
                  repo:str='', # repository name recorded in each record
                  sha:str='', # commit of the repository
@@ -525,8 +837,8 @@ def extract_file(path:str|Path, # the file to read
                 ) -> tuple[list[dict], Counter]:
     "Records of all functions in the file at `path`, and a Counter of what was skipped and why."
     p = os.fspath(path)
-    lang = lang or lang_of(p)
-    if lang not in LANGS: return [], Counter({'unknown language': 1})
+    guess, lang = lang is None, lang or lang_of(p)
+    if lang not in LANGS and lang not in DIALECTS: return [], Counter({'unknown language': 1})
     r = os.fspath(root).rstrip('/') + '/' if root and os.sep == '/' else None
     if r and p.startswith(r) and '/.' not in p[len(r) - 1:] and '//' not in p[len(r) - 1:]: rel = p[len(r):]  # the common case, fast
     else:
@@ -543,23 +855,24 @@ def extract_file(path:str|Path, # the file to read
     if not data.isascii():
         try: data.decode('utf-8')
         except UnicodeDecodeError: return [], Counter({'not utf-8': 1})
+    if guess and lang == 'c': lang = lang_of_file(p, data)
     return extract_source(data, lang, path=rel, repo=repo, sha=sha, url_base=url_base)
 
 # %% ../nbs/00_extract.ipynb #00000045
-def measure_extraction(paths, # source files (their language from the extension)
+def measure_extraction(paths, # source files (their language from the extension, see `lang_of_file`)
                        max_bytes:int=1_000_000, # larger files are left out
                       ) -> dict:
     "Sizes, counts and CPU seconds of parse-only and of full extraction over `paths`."
     out = Counter()
     for p in paths:
-        lang = lang_of(p)
         try:
             data = Path(p).read_bytes()
             data.decode('utf-8')
         except (OSError, UnicodeDecodeError): out['skipped files'] += 1; continue
+        lang = lang_of_file(p, data)
         if lang is None or len(data) > max_bytes or b'\0' in data: out['skipped files'] += 1; continue
-        t0 = time.process_time(); parse_only(data, lang)
-        t1 = time.process_time(); recs, _ = extract_source(data, lang)
+        t0 = time.process_time(); parse_only(data, grammar_of(lang, p))
+        t1 = time.process_time(); recs, _ = extract_source(data, lang, path=str(p))
         t2 = time.process_time()
         out['files'] += 1; out['bytes'] += len(data); out['parse_s'] += t1 - t0; out['extract_s'] += t2 - t1
         out['functions'] += len(recs); out['documented'] += sum(bool(r['docstring_summary']) for r in recs)

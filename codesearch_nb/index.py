@@ -14,6 +14,8 @@ import numpy as np, pandas as pd
 import faiss
 from .core import CodeSearchError, PRETRAINED, workspace, ws_path, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
 from .runs import run_dir, read_config, deployment
+from .store import check_pulled
+from .judgements import code_hash
 from .scorers import BM25Scorer, bm25_tokens
 from .extract import lang_of, LANGS
 from .sources import Source, list_files, IGNORE_DIRS
@@ -58,7 +60,6 @@ def signature_of(code:str, # source of one function
 # %% ../nbs/08_index.ipynb #0000000b
 TABLE_COLS = ['repo', 'path', 'func_name', 'language', 'start_line', 'end_line', 'url', 'signature', 'docstring_summary', 'code', 'chash', 'live']
 
-def _chash(s:str) -> str: return hashlib.sha1(s.encode('utf-8', 'replace')).hexdigest()[:16]
 
 def function_table(df:pd.DataFrame, # function records (`extract.FIELDS`)
                   ) -> pd.DataFrame:
@@ -80,7 +81,7 @@ def function_table(df:pd.DataFrame, # function records (`extract.FIELDS`)
                           signature=[signature_of(c, l) for c, l in zip(src, df['language'])],
                           docstring_summary=summary.astype(str).str.strip().str.slice(0, 500),
                           code=src.astype(str).str.slice(0, 4000),
-                          chash=[_chash(c) for c in df['code'].fillna('')], live=True))
+                          chash=[code_hash(c) for c in df['code'].fillna('')], live=True))
     return t.reset_index(drop=True)
 
 # %% ../nbs/08_index.ipynb #0000000f
@@ -207,6 +208,7 @@ def embed_chunks(texts:list, # what to encode, one per row
     done = sum(len(a) for a in load_chunks(folder, mmap=True))
     if done < start: raise CodeSearchError(f'{folder}: embeddings end at row {done}, before row {start}; rebuild with --rebuild')
     n, todo = len(texts), 0
+    if getattr(encoder, 'batches_itself', False): batch_size = max(batch_size, chunk_size)  # it sorts and budgets a whole chunk itself
     starts = list(range(done, n, chunk_size))
     for s in progress(starts, what='chunks') if len(starts) > 1 else starts:
         e = min(s + chunk_size, n)
@@ -324,7 +326,7 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
     if same: params = meta['params']  # an update keeps the lists and tuning of the existing index (--rebuild redoes them)
     t1 = time.time()
     if same and ntotal < len(table):
-        ix = faiss.read_index(str(folder/'faiss.index'))
+        ix = faiss.read_index(str(check_pulled(folder/'faiss.index')))
         full = np.concatenate(X)
         ix = fill_index(ix, full[ntotal:])
     elif same: ix = None
@@ -387,7 +389,7 @@ class Searcher:
         self.meta = read_meta(self.folder)
         if self.meta.get('status') != 'ready': raise CodeSearchError(f'{self.folder}: no finished index; build it with `codesearch index RUN_ID`')
         self.encoder = encoder
-        self.index = faiss.read_index(str(self.folder/'faiss.index'))
+        self.index = faiss.read_index(str(check_pulled(self.folder/'faiss.index')))  # a file from a run store: checked by hash first
         self.table = pd.read_parquet(self.folder/'functions.parquet')
         if self.index.ntotal != len(self.table): raise CodeSearchError(f'{self.folder}: index has {self.index.ntotal} vectors for {len(self.table)} rows; rebuild with `codesearch index --rebuild`')
         self.live = self.table['live'].to_numpy()
@@ -501,12 +503,13 @@ class Searcher:
 # %% ../nbs/08_index.ipynb #0000002e
 def load_run_encoder(run_id:str, # run whose encoder to load
                      ws:str|Path|None=None, # workspace
+                     backend:str|None=None, # auto, onnx, onnx-int8 or torch (see `encode.run_encoder`)
                     ):
-    "The encoder of run `run_id` (from `train.load_encoder`)."
-    run_dir(run_id, ws)
-    from codesearch_nb.train import load_encoder
+    "The encoder of run `run_id`, on the shared inference path (`encode.run_encoder`: ONNX, static or torch)."
+    if run_id not in PRETRAINED: run_dir(run_id, ws)
+    from codesearch_nb.encode import run_encoder
     offline_env(ws)
-    return load_encoder(run_id, ws)
+    return run_encoder(run_id, ws, backend)
 
 # %% ../nbs/08_index.ipynb #00bea8b2
 _REMOTE = re.compile(r'[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$')
@@ -664,6 +667,9 @@ def build_index(run_id:str, # run whose encoder embeds the functions
                 list:bool=False, # only show which files would be indexed and why the others are skipped; embed nothing
                 max_bytes:int=1_000_000, # skip larger source files
                 watch:bool=False, # keep the index fresh while files change (Ctrl-C stops)
+                backend:str|None=None, # encoder backend: auto (ONNX or static, else torch), onnx, onnx-int8 or torch
+                scheduler:str|None=None, # embed on this dask.distributed scheduler, e.g. tcp://10.0.0.5:8786
+                workers:int=1, # embed with this many local dask worker processes (1: in this process)
                ) -> dict:
     "Embed every function of a corpus or of source folders with run `run_id` and build (or update) its faiss index."
     if corpus and source: raise CodeSearchError('give --corpus or --source, not both')
@@ -675,10 +681,16 @@ def build_index(run_id:str, # run whose encoder embeds the functions
         p = preview_sources(source, max_bytes); print(format_preview(p)); return p
     if watch and not source: raise CodeSearchError(f'--watch follows source folders: give --source PATH (corpus {corpus!r} does not change)')
     if run_id in PRETRAINED: workspace(ws, create=True)  # `codesearch index minilm --source .` may be the first command in a folder
-    enc = load_run_encoder(run_id, ws)
+    if scheduler or workers > 1:
+        from codesearch_nb.encode import DaskEncoder
+        offline_env(ws); enc = DaskEncoder(run_id, ws, backend, scheduler, workers)
+    else: enc = load_run_encoder(run_id, ws, backend) if backend else load_run_encoder(run_id, ws)
     kw = dict(kind=kind, batch_size=batch_size, bm25=bm25, max_bytes=max_bytes)
-    meta = _update(run_id, corpus, source, ws, enc, rebuild=rebuild, **kw)
-    if watch: meta = watch_sources(run_id, source, ws, encoder=enc, **kw) or meta
+    try:
+        meta = _update(run_id, corpus, source, ws, enc, rebuild=rebuild, **kw)
+        if watch: meta = watch_sources(run_id, source, ws, encoder=enc, **kw) or meta
+    finally:
+        if hasattr(enc, 'close'): enc.close()
     return meta
 
 def _update(run_id, corpus, source, ws, enc, kind='auto', batch_size=256, rebuild=False, bm25=True, max_bytes=1_000_000, say=print) -> dict:
@@ -744,7 +756,7 @@ NOTHING_DEPLOYED = ('nothing is deployed: index your code and deploy a run with 
 
 def query(q:str, # what to look for, in plain English
           k:int=10, # how many results
-          lang:str|None=None, # only functions in this language (python, java, go, javascript, php, ruby)
+          lang:str|None=None, # only functions in this language (one of `extract.LANGS`: python, java, go, javascript, php, ruby, typescript, c, cpp, csharp, rust)
           run:str|None=None, # run to search with (default: the deployed run)
           json:bool=False, # print JSON for scripts instead of text
           mode:str='dense', # dense, hybrid (BM25 + dense, reciprocal-rank fusion) or bm25

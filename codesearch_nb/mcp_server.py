@@ -112,7 +112,7 @@ def search_functions(s, # a `Searcher`
 def search_code(self:SearchTools,
                 query:str, # what the code should do, in plain English, e.g. "retry a failed HTTP request"
                 k:int=10, # how many results (1 to 100)
-                lang:str|None=None, # only functions in this language (python, java, go, javascript, php, ruby)
+                lang:str|None=None, # only functions in this language (one of `extract.LANGS`: python, java, go, javascript, php, ruby, typescript, c, cpp, csharp, rust)
                 path:str|None=None, # only functions whose path matches this glob, e.g. "src/*.py" or "*test*"
                 mode:str='dense', # "dense" (the model), "bm25" (keywords) or "hybrid" (both, fused)
                ) -> dict:

@@ -253,22 +253,22 @@ def fit_batch(model:nn.Module, batch, loss=None, steps:int=5, lr:float=1e-3) -> 
 # %% ../nbs/04_models.ipynb #0000001c
 class Encoder:
     "A trained dual encoder + tokenizer: `encode_queries`, `encode_code` → float32, L2-normalised arrays."
-    def __init__(self, name:str, model:DualEncoder, tok, bs:int=128, device=None):
-        self.name, self.model, self.tok, self.bs = name, model.eval(), tok, bs
+    def __init__(self, name:str, model:DualEncoder, tok, bs:int=256, device=None, max_tokens:int=8192):
+        self.name, self.model, self.tok, self.bs, self.max_tokens, self.backend = name, model.eval(), tok, bs, max_tokens, 'torch'
         self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         self.model.to(self.device)
 
     def _run(self, ids, fn):
-        from codesearch_nb.data import pad_batch
-        dim = None; out = [None] * len(ids)
-        order = np.argsort([len(i) for i in ids], kind='stable')
-        with torch.no_grad():
-            for s in range(0, len(ids), self.bs):
-                idx = order[s:s + self.bs]
-                e = fn(pad_batch([ids[i] for i in idx], self.tok.pad_id).to(self.device), idx).cpu().numpy()
-                for j, i in enumerate(idx): out[i] = e[j]
-        if not out: return np.zeros((0, self._dim()), dtype=np.float32)
-        return l2norm(np.stack(out))
+        "Length-sorted batches under a token budget (`encode.token_batches`), fp16 on a GPU, results in input order."
+        from codesearch_nb.encode import token_batches, pad_ids
+        if not len(ids): return np.zeros((0, self._dim()), dtype=np.float32)
+        out = None
+        with torch.no_grad(), torch.autocast('cuda', dtype=torch.float16, enabled=self.device.type == 'cuda'):
+            for idx in token_batches([len(i) for i in ids], self.max_tokens, self.bs):
+                e = fn(torch.from_numpy(pad_ids([ids[i] for i in idx], self.tok.pad_id)).to(self.device), torch.from_numpy(idx)).float().cpu().numpy()
+                if out is None: out = np.zeros((len(ids), e.shape[1]), np.float32)
+                out[idx] = e
+        return l2norm(out)
 
     def _dim(self):
         with torch.no_grad(): return self.model.encode_query(torch.ones(1, 1, dtype=torch.long, device=self.device)).shape[1]
@@ -295,6 +295,8 @@ def pretrained_encoder(name:str='minilm', # a key of `core.PRETRAINED`: minilm o
                        query_len:int=64, # queries are cut to this many word pieces
                       ) -> Encoder:
     "A pretrained sentence encoder, zero-shot and offline, as an `Encoder` named `name`."
+    from codesearch_nb.encode import STATIC, StaticEncoder, static_path
+    if name in STATIC: return StaticEncoder(static_path(name), name, query_len=query_len)  # a static model has no torch side
     p = pretrained_path(name)
     return Encoder(name, make_model('minilm', shared=True, path=p), HFTokenizer(p, code_len=code_len, query_len=query_len))
 

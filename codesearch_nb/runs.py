@@ -6,22 +6,33 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/runs.html.md"""
 
 # %% ../nbs/02_runs.ipynb #00000002
 from __future__ import annotations
-import os, json, time
+import os, re, json, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from .core import CodeSearchError, RUN_ID_RE, PRETRAINED, check_run_id, workspace, write_json
 
 # %% auto #0
-__all__ = ['STATUSES', 'run_dir', 'read_config', 'read_metrics', 'new_run', 'update_config', 'set_status', 'run_status',
-           'check_finished', 'tracked', 'list_runs', 'runs', 'pretrained_run', 'deployment', 'wandb_start']
+__all__ = ['CORPUS_RE', 'STATUSES', 'inside_workspace', 'run_dir', 'read_config', 'read_metrics', 'new_run', 'update_config',
+           'set_status', 'run_status', 'check_finished', 'tracked', 'list_runs', 'runs', 'pretrained_run', 'deployment',
+           'deploy_history', 'wandb_start']
 
 # %% ../nbs/02_runs.ipynb #00000005
+def inside_workspace(path:Path, # a path in the workspace
+                     ws=None, # workspace
+                    ) -> Path:
+    "`path` if it stays inside the workspace once links are followed; else a `CodeSearchError`."
+    w = workspace(ws).resolve()
+    try: path.resolve().relative_to(w)
+    except ValueError: raise CodeSearchError(f'{path}: a link that leaves the workspace {w} (to {path.resolve()}); refusing it. Replace the link by a copy')
+    return path
+
 def run_dir(run_id:str, # a run id
             ws=None, # workspace
             must_exist:bool=True, # raise if the run has no `config.json`
            ) -> Path:
     "The folder of run `run_id` (not created)."
-    p = workspace(ws)/'runs'/check_run_id(run_id)
+    w = workspace(ws)
+    p = inside_workspace(w/'runs'/check_run_id(run_id), w)
     if must_exist and not (p/'config.json').exists():
         if run_id in PRETRAINED: return pretrained_run(run_id, ws)
         raise CodeSearchError(f'run {run_id!r} not found in {p.parent}; list runs with `codesearch runs`')
@@ -35,13 +46,23 @@ def _read(p:Path, run_id:str) -> dict|None:
     if not isinstance(d, dict): raise CodeSearchError(f'run {run_id!r}: {p.name} is not a JSON object')
     return d
 
+CORPUS_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')  # the rule `corpus.corpus_build` applies to new names
+
+def _check_names(cfg:dict, run_id:str) -> dict:
+    "`cfg` if the corpus it names is a corpus name (a config from a store is untrusted); else a `CodeSearchError`."
+    c = cfg.get('corpus')
+    name = c.get('name') if isinstance(c, dict) else c
+    if name is not None and not (isinstance(name, str) and CORPUS_RE.match(name)):
+        raise CodeSearchError(f'run {run_id!r}: config.json names corpus {str(name)[:60]!r}, which is not a corpus name (letters, digits, ".", "_", "-"); refusing the run')
+    return cfg
+
 def read_config(run_id:str, # a run id
                 ws=None, # workspace
                ) -> dict:
     "The `config.json` of run `run_id`."
     d = _read(run_dir(run_id, ws)/'config.json', run_id)
     if d is None: raise CodeSearchError(f'run {run_id!r}: no config.json; list runs with `codesearch runs`')
-    return d
+    return _check_names(d, run_id)
 
 def read_metrics(run_id:str, # a run id
                  ws=None, # workspace
@@ -170,6 +191,25 @@ def deployment(ws=None, # workspace
     except FileNotFoundError: return None
     except (OSError, ValueError): raise CodeSearchError(f'{p}: not valid JSON; deploy a run again with `codesearch deploy RUN_ID`')
     return d if isinstance(d, dict) and isinstance(d.get('run_id'), str) and RUN_ID_RE.match(d['run_id']) else None
+
+def _record(line:str) -> dict:
+    "One history line as a deploy record; `ValueError` saying why it is not one."
+    d = json.loads(line)
+    if not isinstance(d, dict): raise ValueError('not a JSON object')
+    if not isinstance(d.get('run_id'), str) or not RUN_ID_RE.match(d['run_id']): raise ValueError('no valid run_id')
+    return d
+
+def deploy_history(ws=None, # workspace
+                  ) -> list[dict]:
+    "Every deploy and rollback of the workspace, oldest first (`deployed/history.jsonl`); a malformed line is skipped with a warning."
+    p = workspace(ws)/'deployed'/'history.jsonl'
+    if not p.exists(): return []
+    out = []
+    for n, l in enumerate(p.read_text(errors='replace').splitlines(), 1):
+        if not l.strip(): continue
+        try: out.append(_record(l))
+        except ValueError as e: warnings.warn(f'{p}:{n}: not a deploy record ({str(e)[:80]}); skipped', stacklevel=2)
+    return out
 
 # %% ../nbs/02_runs.ipynb #00000014
 def wandb_start(run_id:str, # the run (also its W&B id)

@@ -10,11 +10,11 @@ import os, re, json, hashlib
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, l2norm
-from .runs import check_finished, pretrained_run
+from .runs import check_finished, pretrained_run, read_config
 
 # %% auto #0
-__all__ = ['BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens', 'bm25_docs', 'BM25Scorer',
-           'pretrained_scorer', 'Blend', 'get_scorer']
+__all__ = ['RERANK_MIX', 'BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens', 'bm25_docs', 'BM25Scorer',
+           'pretrained_scorer', 'Blend', 'zscore', 'Rerank', 'get_scorer']
 
 # %% ../nbs/06_scorers.ipynb #0000002c
 class Scorer:
@@ -135,9 +135,10 @@ def pretrained_scorer(name:str='minilm', # a key of `core.PRETRAINED`
                       ws=None, # workspace holding the embedding cache
                      ) -> DenseScorer:
     "A zero-shot pretrained encoder as a cached `DenseScorer`."
-    from codesearch_nb.models import pretrained_encoder
-    enc = pretrained_encoder(name)
-    cid = f'{name}-{type(enc).__module__}.{type(enc).__name__}-{PRETRAINED[name]}-{enc.tok.code_len}-{enc.tok.query_len}'
+    from codesearch_nb.encode import run_encoder
+    enc = run_encoder(name, ws)  # the shared inference path: ONNX, static or torch
+    t = getattr(enc, 'tok', enc)
+    cid = f"{name}-{type(enc).__name__}-{getattr(enc, 'key', '')}-{PRETRAINED[name]}-{t.code_len}-{t.query_len}"
     return DenseScorer(enc, name, cache_id=cid, ws=ws)
 
 # %% ../nbs/06_scorers.ipynb #00000022
@@ -171,19 +172,67 @@ class Blend(Scorer):
         "The members' scores, fused with `combine`."
         return self.combine([m.score(list(queries), list(codes), langs, names) for m in self.members])
 
+# %% ../nbs/06_scorers.ipynb #99d63ee7
+RERANK_MIX = 1.0  # default weight of the first stage's standardised score beside the reranker's
+
+def zscore(s:np.ndarray) -> np.ndarray:
+    "Each row of `s` standardised: mean 0, standard deviation 1."
+    s = np.asarray(s, np.float64)
+    return (s - s.mean(1, keepdims=True)) / (s.std(1, keepdims=True) + 1e-9)
+
+class Rerank(Scorer):
+    "Two-stage scoring: `first` scores every function, a pair scorer re-scores each query's top `k`, which then rank first."
+    dense = False
+    def __init__(self, first:Scorer, # the first stage
+                 ce, # the second: has `score_pairs(queries, codes)` (a `rerank.CrossEncoder`)
+                 k:int=50, # candidates re-scored per query
+                 mix:float=RERANK_MIX, # weight of the first stage's standardised score
+                 name:str|None=None):
+        if k < 1: raise CodeSearchError(f'rerank_k={k}: re-score at least 1 candidate')
+        self.first, self.ce, self.k, self.mix = first, ce, int(k), float(mix)
+        self.reranker = getattr(ce, 'run_id', type(ce).__name__)
+        self.name = name or f'{first.name}>{self.reranker}@{self.k}'
+        self.cache, self.pairs_scored = {}, 0
+
+    def pair_scores(self, queries:list[str], codes:list[str]) -> np.ndarray:
+        "The reranker's score of each (query, code) pair, each distinct pair scored once."
+        keys = [(q, hashlib.sha1(c.encode()).hexdigest()) for q, c in zip(queries, codes)]
+        todo = {k: i for i, k in enumerate(keys) if k not in self.cache}
+        if todo:
+            s = self.ce.score_pairs([queries[i] for i in todo.values()], [codes[i] for i in todo.values()])
+            self.cache.update(zip(todo, map(float, s))); self.pairs_scored += len(todo)
+        return np.array([self.cache[k] for k in keys], np.float64)
+
+    def score(self, queries, codes, langs=None, names=None) -> np.ndarray:
+        "First-stage scores, with each query's top `k` re-scored above the rest."
+        queries, codes = list(queries), list(codes)
+        s = np.asarray(self.first.score(queries, codes, langs, names), np.float64)
+        k = min(self.k, s.shape[1])
+        top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        r = self.pair_scores([q for q in queries for _ in range(k)], [codes[j] for row in top for j in row]).reshape(len(queries), k)
+        out = zscore(s) - 1e3
+        np.put_along_axis(out, top, zscore(r) + self.mix * zscore(np.take_along_axis(s, top, 1)) + 1e3, 1)
+        return out
+
 # %% ../nbs/06_scorers.ipynb #00000037
 BASELINES = ('bm25',)  # scorers without a run folder; pretrained encoders are runs
 
 def _run_scorer(run_id, d, ws):
     "A trained run's encoder as a `DenseScorer`, cached under its id and the time of its weights."
-    from codesearch_nb.train import load_encoder
-    w = d/'model.pt'
-    return DenseScorer(load_encoder(run_id, ws=ws), run_id, cache_id=f'run-{run_id}-{w.stat().st_mtime_ns if w.exists() else 0}', ws=ws)
+    from codesearch_nb.encode import run_encoder
+    w, enc = d/'model.pt', run_encoder(run_id, ws)
+    return DenseScorer(enc, run_id, cache_id=f"run-{run_id}-{w.stat().st_mtime_ns if w.exists() else 0}-{getattr(enc, 'backend', 'torch')}", ws=ws)
 
 def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), an encoder object, a scorer object or a function
                ws=None, # workspace (runs and the embedding cache)
+               rerank:str|None=None, # a reranker run: re-score each query's top `rerank_k` with it (see `Rerank`)
+               rerank_k:int=50, # how many of the first stage's best the reranker reads
+               rerank_mix:float=RERANK_MIX, # weight of the first stage's score beside the reranker's
               ) -> Scorer:
-    "A `Scorer` for `model`."
+    "A `Scorer` for `model`, or for the two-stage pipeline `model` → `rerank`."
+    if rerank is not None:
+        from codesearch_nb.rerank import load_reranker
+        return Rerank(get_scorer(model, ws), load_reranker(check_run_id(str(rerank)), ws), rerank_k, rerank_mix)
     if isinstance(model, Scorer): return model
     if isinstance(model, (str, Path)):
         model = str(model)
@@ -193,6 +242,7 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), an enc
         d = workspace(ws)/'runs'/model
         if not d.is_dir(): raise CodeSearchError(f'{model!r}: not a baseline ({", ".join(BASELINES)}) nor a run in {d.parent}; list runs with `codesearch runs`')
         check_finished(model, ws, 'evaluate')
+        if read_config(model, ws).get('kind') == 'reranker': raise CodeSearchError(f'{model!r} is a reranker, not a retriever: rerank a retriever with it, e.g. `codesearch eval minilm --rerank {model}`')
         s = pretrained_scorer(model, ws) if model in PRETRAINED else _run_scorer(model, d, ws)
         s.run_id = model
         return s

@@ -10,13 +10,16 @@ import os, sys, json, time, getpass, threading, html, re, hashlib, base64, unico
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, ws_dir, check_run_id, offline_env
-from .runs import run_dir, read_config, read_metrics, check_finished, deployment
+from .core import workspace
+from .runs import run_dir, read_config, read_metrics, check_finished, deployment, deploy_history
+from .store import store_url, pull, push, read_pointer, move_pointer, rollback_target
+from .judgements import judgements_dir, judgement, add_judgements, grades_for, function_ref, STORE_FILE
 from .index import index_dir, read_meta, build_index, load_run_encoder, Searcher, MODES
 
 # %% auto #0
-__all__ = ['LINK_SCHEMES', 'PAGE', 'SHOWN', 'LOOPBACK', 'SECURITY_HEADERS', 'MAX_QUERY', 'MAX_K', 'check_run', 'deploy_history',
-           'headline', 'deploy', 'LiveModel', 'reveal', 'safe_url', 'highlight', 'page', 'shown', 'host_allowed', 'csp',
-           'make_app', 'bind_hosts', 'serve']
+__all__ = ['LINK_SCHEMES', 'PAGE', 'SHOWN', 'LOOPBACK', 'SECURITY_HEADERS', 'MAX_JUDGE_BODY', 'MAX_QUERY', 'MAX_K', 'check_run',
+           'headline', 'deploy', 'LiveModel', 'follow_store', 'reveal', 'safe_url', 'highlight', 'page', 'shown',
+           'host_allowed', 'csp', 'cross_site', 'add_judging', 'make_app', 'bind_hosts', 'serve']
 
 # %% ../nbs/09_serve.ipynb #00000005
 def _encoder(run_id:str, ws=None):
@@ -42,13 +45,6 @@ def _who() -> str:
     "Who is deploying: `$GITHUB_ACTOR` in CI, else the login name."
     try: return os.environ.get('GITHUB_ACTOR') or getpass.getuser()
     except Exception: return 'unknown'
-
-def deploy_history(ws:str|Path|None=None, # workspace
-                  ) -> list[dict]:
-    "Every deploy and rollback of the workspace, oldest first (`deployed/history.jsonl`)."
-    p = ws_dir('deployed', ws)/'history.jsonl'
-    if not p.exists(): return []
-    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
 
 def _stack(history:list[dict]) -> list[str]:
     "The run ids that rollbacks can return to, current last."
@@ -78,19 +74,10 @@ def headline(metrics:dict, # a run's metrics.json
     return ', '.join(parts) or 'no metrics yet'
 
 # %% ../nbs/09_serve.ipynb #0000000a
-def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
-           rollback:bool=False, # return to the run served before the current one
-           ws:str|None=None, # workspace
-          ) -> dict:
-    "Make run `run_id` the served model (checked, indexed if needed, switched atomically, recorded)."
-    hist = deploy_history(ws)
-    cur = deployment(ws)
-    if rollback:
-        if run_id: raise CodeSearchError('give a run id or --rollback, not both')
-        st = _stack(hist)
-        if len(st) < 2: raise CodeSearchError('nothing to roll back to: fewer than two deploys recorded in deployed/history.jsonl')
-        run_id = st[-2]
-    elif not run_id: raise CodeSearchError('which run? give RUN_ID (see `codesearch runs`) or --rollback')
+_DONE = dict(deploy='deployed', rollback='rolled back to', follow='switched to')
+
+def _deploy_here(run_id:str, ws, action:str, cur:dict|None, extra:dict|None=None) -> dict:
+    "Check run `run_id`, index it if needed, and make it this workspace's served run."
     metrics = check_run(run_id, ws)
     meta = read_meta(index_dir(run_id, ws))
     if meta.get('status') != 'ready':
@@ -98,14 +85,42 @@ def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
             raise CodeSearchError(f'run {run_id!r} has no index and no corpus to index; build one first: `codesearch index {run_id} --source PATH`')
         print(f'{run_id}: no index yet; building it on its corpus')
         meta = build_index(run_id, ws=ws)
-    rec = dict(action='rollback' if rollback else 'deploy', run_id=run_id, by=_who(),
-               at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), metrics=metrics,
+    rec = dict(action=action, run_id=run_id, by=_who(), at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), metrics=metrics,
                index=dict(kind=meta['kind'], size=meta['live'], dim=meta['dim'], built_at=meta.get('built_at')),
-               previous=cur['run_id'] if cur else None)
+               previous=cur['run_id'] if cur else None, **(extra or {}))
     _switch(rec, ws)
-    print(f"{'rolled back to' if rollback else 'deployed'} {run_id} (was {rec['previous'] or 'nothing'}); "
-          f"{meta['live']:,} functions, {meta['kind']} index; {headline(metrics)}")
+    print(f"{_DONE[action]} {run_id} (was {rec['previous'] or 'nothing'}); {meta['live']:,} functions, {meta['kind']} index; {headline(metrics)}", flush=True)
     return rec
+
+def _deploy_store(run_id, rollback, ws, store, github_deployment) -> dict:
+    "Check that the store holds run `run_id` whole (pulling it here; pushing a run trained here), then move the store's pointer."
+    try: pull(run_id, store, ws)
+    except CodeSearchError as e:
+        if 'is not in the store' not in str(e) or not (run_dir(run_id, ws, must_exist=False)/'config.json').exists(): raise
+        push(run_id, store, ws)
+    check_run(run_id, ws, load=False)
+    rec = move_pointer(run_id, store, ws, action='rollback' if rollback else 'deploy', deployment=github_deployment)
+    print(f"{_DONE[rec['action']]} {run_id} in {store} (was {rec['previous'] or 'nothing'}); hosts that follow the store switch to it", flush=True)
+    return dict(rec, store=store)
+
+def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
+           rollback:bool=False, # return to the run served before the current one
+           ws:str|None=None, # workspace
+           store:str|None=None, # deploy through this run store: move its pointer for the hosts that follow it (`serve --follow`)
+           github_deployment:int|None=None, # the GitHub Deployment to record with the store's pointer
+          ) -> dict:
+    "Make run `run_id` the served model (checked, indexed if needed, switched atomically, recorded); with --store, on the hosts that follow the store."
+    if rollback and run_id: raise CodeSearchError('give a run id or --rollback, not both')
+    if not rollback and not run_id: raise CodeSearchError('which run? give RUN_ID (see `codesearch runs`) or --rollback')
+    if store:
+        url = store_url(store, ws, need=True)
+        return _deploy_store(rollback_target(read_pointer(url, ws)) if rollback else run_id, rollback, ws, url, github_deployment)
+    if rollback:
+        st = _stack(deploy_history(ws))
+        if len(st) < 2: raise CodeSearchError('nothing to roll back to: fewer than two deploys recorded in deployed/history.jsonl')
+        run_id = st[-2]
+    return _deploy_here(run_id, ws, 'rollback' if rollback else 'deploy', deployment(ws))
+
 
 # %% ../nbs/09_serve.ipynb #0000000d
 class LiveModel:
@@ -155,6 +170,36 @@ class LiveModel:
         t = self._loading
         if t: t.join(timeout)
         return self.state
+
+# %% ../nbs/09_serve.ipynb #094f065e
+def follow_store(store:str, # the run store whose deployment pointer to follow
+                 ws=None, # the serving workspace
+                 failed:dict|None=None, # pointer -> time of its next try after a failure (kept between calls)
+                 retry:float=30, # seconds before a pointer that failed is tried again
+                ) -> dict|None:
+    "One look at the store's pointer: pull, check, index and switch to the run it names unless it is served; the new record, else None."
+    ptr, cur = read_pointer(store, ws), deployment(ws)
+    if ptr is None or (cur and (cur['run_id'], cur.get('manifest_sha256')) == (ptr['run_id'], ptr['manifest_sha256'])): return None
+    key, failed = f"{ptr['run_id']}@{ptr['manifest_sha256']}", {} if failed is None else failed
+    if failed.get(key, 0) > time.time(): return None
+    try:
+        pull(ptr['run_id'], store, ws, force=True, expect=ptr['manifest_sha256'])
+        return _deploy_here(ptr['run_id'], ws, 'follow', cur, dict(store=store_url(store, ws), manifest_sha256=ptr['manifest_sha256'],
+                                                                    pointer_at=ptr.get('at'), deployment=ptr.get('deployment')))
+    except Exception as e:
+        failed[key] = time.time() + retry
+        print(f"not switching to {ptr['run_id']}: {str(e).splitlines()[0][:300] if str(e) else type(e).__name__}; "
+              f"still serving {cur['run_id'] if cur else 'nothing'}", flush=True)
+        return None
+
+def _follow_loop(store, ws, interval, stop):
+    "Call `follow_store` every `interval` seconds until `stop` is set; print each new error once."
+    failed, last = {}, None
+    while not stop.wait(interval):
+        try: follow_store(store, ws, failed); last = None
+        except Exception as e:
+            msg = f'follow {store}: {str(e)[:200] or type(e).__name__}'
+            if msg != last: print(msg, flush=True); last = msg
 
 # %% ../nbs/09_serve.ipynb #2c8547a7
 _INVISIBLE = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e'
@@ -214,6 +259,10 @@ button{background:#2f6feb;color:#fff;border-color:#2f6feb;cursor:pointer}
 .sig{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:600;margin:4px 0 2px;overflow-wrap:anywhere}
 .sum{color:#444;margin:2px 0 6px}
 .inv{background:#fff8c5;color:#9a6700;border:1px solid #d4a72c;border-radius:3px;padding:0 2px;font-size:.85em;font-weight:400}
+.grade{display:flex;gap:6px;align-items:center;margin-top:6px;font-size:13px}
+.grade button{background:#fff;color:#222;border-color:#bbb;padding:2px 8px;font-size:13px}.grade button.on{background:#1a7f37;color:#fff;border-color:#1a7f37}
+.note{flex:1;font-size:13px;padding:3px 6px;border:1px solid #ccc;border-radius:4px}.saved{color:#1a7f37}.saved.err{color:#b00020}
+.res.sel{outline:2px solid #2f6feb}#judgehelp{font-size:12px;color:#555;margin:0 0 8px}
 pre{background:#f6f8fa;border-radius:6px;padding:8px 10px;overflow:auto;max-height:280px;font-size:12.5px;margin:0}
 %(pygments)s
 </style></head>
@@ -226,6 +275,7 @@ pre{background:#f6f8fa;border-radius:6px;padding:8px 10px;overflow:auto;max-heig
 <select id="k" name="k"><option>5</option><option selected>10</option><option>20</option><option>50</option></select>
 <button type="submit">Search</button>
 </form>
+<div id="judgehelp" hidden>Grade the results: <b>j</b>/<b>k</b> move, <b>0</b>–<b>3</b> grade (0 irrelevant, 1 weak, 2 fair, 3 exact), <b>n</b> note, <b>/</b> search. Each grade is stored in this workspace (judgements/judgements.csv): the query, the function's link, the grade and note, the run, mode, rank, score, the time and a hash of the code.</div>
 <div id="status"></div>
 <div id="results"></div>
 </main>
@@ -242,9 +292,12 @@ function put(e, h){
   }};
   copy(new DOMParser().parseFromString(h||'', 'text/html').body, e); return e;
 }
+let JUDGING=false, CUR=-1, LASTQ='', LASTMODE='dense';
+const GRADES=['irrelevant','weak','fair','exact'];
 async function loadModel(){
   try{const r=await fetch('model'); const m=await r.json();
     if(!r.ok){$('model').textContent=m.detail; return;}
+    JUDGING=!!m.judging; $('judgehelp').hidden=!JUDGING;
     $('model').textContent='run '+m.run_id+' · '+m.index.size.toLocaleString()+' functions · '+m.index.kind+' index';
     for(const l of m.index.languages){const o=el('option','',l); o.value=l; $('lang').appendChild(o);}
     const p=new URLSearchParams(location.search);
@@ -264,15 +317,48 @@ async function search(){
   st.textContent=d.results.length+' results in '+d.took_ms.toFixed(1)+' ms (search; '+(performance.now()-t0).toFixed(0)+' ms round trip) · run '+d.run_id;
   const out=$('results'); out.replaceChildren();
   for(const x of d.results){
-    const div=el('div','res'); div.dataset.rank=x.rank; const url=linkable(x.url);
+    const div=el('div','res'); div.dataset.rank=x.rank; div.dataset.id=x.id; div.dataset.ref=x.ref||''; div.dataset.score=x.score; const url=linkable(x.url);
     const top=el('div','top'); top.append(el('span','rank','#'+x.rank), el('span','score',x.score.toFixed(4)));
     const loc=put(el(url?'a':'span','loc'), x.path_html); loc.append(':'+x.start_line);
     if(url){loc.href=url; loc.target='_blank'; loc.rel='noopener noreferrer';}
     top.append(loc, put(el('span','lang'), x.language_html)); div.append(top, put(el('div','sig'), x.signature_html));
     if(x.summary) div.append(put(el('div','sum'), x.summary_html));
-    div.append(put(el('pre','hl'), x.code_html)); out.append(div);
+    div.append(put(el('pre','hl'), x.code_html)); if(JUDGING && x.ref) div.append(gradeBar(div)); out.append(div);
   }
+  CUR=-1; LASTQ=q; LASTMODE=$('mode').value;
+  if(JUDGING && d.results.length){$('q').blur(); loadGrades(q);}
 }
+function gradeBar(div){
+  const bar=el('div','grade');
+  for(let g=0; g<4; g++){const b=el('button','g', g+' '+GRADES[g]); b.type='button'; b.dataset.g=g; b.title='key '+g; b.addEventListener('click', ()=>judge(div, g)); bar.append(b);}
+  const note=el('input','note'); note.placeholder='note (optional), Enter saves'; note.maxLength=1000;
+  note.addEventListener('keydown', e=>{if(e.key==='Enter'){e.preventDefault(); if(div.dataset.grade!==undefined) judge(div, +div.dataset.grade); note.blur();} else if(e.key==='Escape') note.blur();});
+  bar.append(note, el('span','saved','')); return bar;
+}
+function showGrade(div, g, note){div.dataset.grade=g; for(const b of div.querySelectorAll('.g')) b.classList.toggle('on', +b.dataset.g===g); if(note!==undefined) div.querySelector('.note').value=note;}
+async function judge(div, g){
+  const s=div.querySelector('.saved'); s.className='saved'; s.textContent='saving…';
+  const body={query:LASTQ, id:+div.dataset.id, ref:div.dataset.ref, grade:g, note:div.querySelector('.note').value, mode:LASTMODE, rank:+div.dataset.rank, score:+div.dataset.score};
+  try{const r=await fetch('judge', {method:'POST', headers:{'Content-Type':'application/json'}, body:JSON.stringify(body)}); const d=await r.json();
+    if(!r.ok){s.className='saved err'; s.textContent='not saved: '+(typeof d.detail==='string'?d.detail:r.status); return;}
+    showGrade(div, g); s.textContent='saved: '+g+' '+GRADES[g];
+  }catch(e){s.className='saved err'; s.textContent='not saved: '+e;}
+}
+async function loadGrades(q){
+  try{const r=await fetch('judgements?'+new URLSearchParams({q:q})); if(!r.ok) return; const d=await r.json();
+    for(const div of document.querySelectorAll('#results .res')){const x=d.grades[div.dataset.ref]; if(x && div.querySelector('.grade')){showGrade(div, x.grade, x.note); div.querySelector('.saved').textContent='graded: '+x.grade+' '+GRADES[x.grade];}}
+  }catch(e){}
+}
+function select(i){const rs=document.querySelectorAll('#results .res'); if(!rs.length) return; CUR=Math.max(0, Math.min(rs.length-1, i)); rs.forEach((r, j)=>r.classList.toggle('sel', j===CUR)); rs[CUR].scrollIntoView({block:'nearest'});}
+document.addEventListener('keydown', e=>{
+  if(!JUDGING || e.ctrlKey || e.metaKey || e.altKey || ['INPUT','SELECT','TEXTAREA'].includes(e.target.tagName)) return;
+  const rs=document.querySelectorAll('#results .res'); if(!rs.length) return;
+  if(e.key==='j'){e.preventDefault(); select(CUR+1);}
+  else if(e.key==='k'){e.preventDefault(); select(CUR-1);}
+  else if(['0','1','2','3'].includes(e.key)){e.preventDefault(); if(CUR<0) select(0); const div=rs[CUR]; select(CUR+1); judge(div, +e.key);}
+  else if(e.key==='n'){e.preventDefault(); if(CUR<0) select(0); rs[CUR].querySelector('.note').focus();}
+  else if(e.key==='/'){e.preventDefault(); $('q').focus();}
+});
 $('f').addEventListener('submit', e=>{e.preventDefault(); search();});
 loadModel();
 </script></body></html>"""
@@ -316,11 +402,75 @@ def csp(doc:str, # the page served at `/`
     return (f"default-src 'none'; script-src {h('script')}; style-src {h('style')}; connect-src 'self'; "
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
+# %% ../nbs/09_serve.ipynb #b9823f67
+MAX_JUDGE_BODY = 4096
+
+def cross_site(headers, # the request's headers (a mapping with lower-case keys)
+              ) -> str|None:
+    "Why a state-changing request must be refused as possibly cross-site; None when it is same-origin JSON."
+    host, origin, site = headers.get('host', ''), headers.get('origin'), headers.get('sec-fetch-site')
+    if origin is not None and origin.split('://', 1)[-1].lower() != host.lower(): return f'Origin {origin[:80]!r} is not this service ({host[:80]})'
+    if site is not None and site != 'same-origin': return f'Sec-Fetch-Site is {site[:20]!r}, not same-origin'
+    if headers.get('content-type', '').split(';')[0].strip().lower() != 'application/json': return 'the body must be JSON (Content-Type: application/json)'
+    return None
+
+# %% ../nbs/09_serve.ipynb #1be0a5f0
+def _judgement_of(body:dict, st:dict) -> dict:
+    "The stored row of a grade posted for the searcher state `st` (a CodeSearchError, or LookupError on a stale reference)."
+    s = st['searcher']
+    i = body.get('id')
+    if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(s.table) or not s.table['live'].iat[i]: raise LookupError('no such result in the served index')
+    row = s.table.iloc[i].to_dict()
+    if function_ref(row) != body.get('ref'): raise LookupError('the served index changed since this search')
+    mode = body.get('mode') if body.get('mode') in MODES else ''
+    num = lambda k, t: t(body[k]) if isinstance(body.get(k), (int, float)) and not isinstance(body.get(k), bool) else None
+    note = body.get('note') if isinstance(body.get('note'), str) else ''
+    return judgement(row, str(body.get('query') or ''), body.get('grade'), note, st['record']['run_id'], mode, num('rank', int), num('score', float))
+
+def add_judging(app, # the FastAPI app of `make_app`
+                live:LiveModel, # its deployed model
+                where:Path, # the judgements folder
+                enabled:bool=True, # collect grades (else both routes answer that judging is off)
+               ):
+    "Add `POST /judge` (store a grade) and `GET /judgements?q=` (a query's grades) to `app`."
+    from fastapi import HTTPException
+    from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
+    off = 'judging is off on this server; serve without --no-judging to collect grades'
+
+    @app.get('/judgements')
+    def grades(q:str=''):
+        "The stored grades of query `q`: function reference → grade and note."
+        if not enabled: raise HTTPException(404, off)
+        return dict(query=q, grades=grades_for(q, where) if q.strip() else {})
+
+    async def judge(request):
+        "Store a grade 0–3 of one result (JSON: query, id, ref, grade[, note, mode, rank, score])."
+        if not enabled: raise HTTPException(403, off)
+        if why := cross_site(request.headers): raise HTTPException(403, f'refused: {why}')
+        raw = b''
+        async for part in request.stream():   # read at most MAX_JUDGE_BODY bytes, whatever the headers say
+            raw += part
+            if len(raw) > MAX_JUDGE_BODY: raise HTTPException(413, f'a grade is at most {MAX_JUDGE_BODY:,} bytes')
+        try: body = json.loads(raw)
+        except ValueError: body = None
+        if not isinstance(body, dict): raise HTTPException(422, 'the body must be a JSON object: query, id, ref, grade[, note]')
+        st = live.get()
+        if st is None: raise HTTPException(503, 'no deployed run; deploy one with `codesearch deploy RUN_ID`')
+        try: row = _judgement_of(body, st)
+        except LookupError as e: raise HTTPException(409, f'{e.args[0]}; search again and grade the new results')
+        except CodeSearchError as e: raise HTTPException(422, str(e))
+        counts = await run_in_threadpool(add_judgements, [row], where)   # on disk before the answer
+        return JSONResponse(dict(stored=row, replaced=bool(counts['replaced']), total=counts['total']))
+    app.router.add_route('/judge', judge, methods=['POST'])   # a plain route: the handler reads the raw body itself
+    return app
+
 # %% ../nbs/09_serve.ipynb #00000015
 MAX_QUERY, MAX_K = 500, 100
 
 def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
              allowed_hosts:list|None=None, # `Host` values served (`name` or `name:port`; default `LOOPBACK` names, any port)
+             judging:bool=True, # collect relevance grades from the page (`add_judging`)
             ):
     "The FastAPI search service for the deployed run of workspace `ws`."
     from fastapi import FastAPI, HTTPException, Query
@@ -363,7 +513,7 @@ def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
         try: res = s.search(q, k=kk, lang=lang, mode=mode)[0]
         except CodeSearchError as e: raise HTTPException(422, str(e))
         tm = dict(s.last_timing)
-        res = [shown(r, html=highlight in ('1', 'true', 'yes')) for r in res]
+        res = [dict(shown(r, html=highlight in ('1', 'true', 'yes')), ref=function_ref(r)) for r in res]
         return dict(query=q, k=kk, lang=lang, mode=mode, run_id=st['record']['run_id'],
                     took_ms=round((time.perf_counter() - t0) * 1e3, 3), **tm, results=res)
 
@@ -379,9 +529,11 @@ def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
     def model():
         "The deployed run: deploy record, metrics and index."
         st = need(); s = st['searcher']; m = s.meta
-        return dict(st['record'], index=dict(kind=m['kind'], size=len(s), vectors=s.index.ntotal, dim=m['dim'],
+        return dict(st['record'], judging=judging, index=dict(kind=m['kind'], size=len(s), vectors=s.index.ntotal, dim=m['dim'],
                                                params=m['params'], languages=s.languages, built_at=m.get('built_at'),
                                                encoder=m.get('encoder')))
+
+    add_judging(app, live, judgements_dir(ws), judging)
 
     @app.get('/', response_class=HTMLResponse)
     def home(): return doc
@@ -404,13 +556,23 @@ def serve(host:str='127.0.0.1', # address to listen on (loopback by default)
           ws:str|None=None, # workspace whose deployed run is served
           threads:int=1, # CPU threads per search (requests already run in parallel)
           allowed_hosts:list|None=None, # further host names clients use (`name` or `name:port`), when listening beyond loopback
+          judging:bool=True, # collect relevance grades from the page into the workspace's judgements/ (--no-judging: off)
+          follow:str|None=None, # a run store to follow: serve the run its deployment pointer names, and switch when it moves
+          interval:float=5.0, # seconds between looks at the followed store
          ):
     "Serve the deployed run: JSON search API and a web page, reloading on `codesearch deploy`."
     import uvicorn, faiss, torch
     offline_env(ws)
     faiss.omp_set_num_threads(threads); torch.set_num_threads(threads)
-    app = make_app(ws, allowed_hosts=bind_hosts(host, port, allowed_hosts))
+    if follow:
+        workspace(ws, create=True)
+        try: follow_store(follow, ws)
+        except CodeSearchError as e: print(f'follow {follow}: {e}', flush=True)
+        threading.Thread(target=_follow_loop, args=(follow, ws, interval, threading.Event()), daemon=True).start()
+        print(f'following the run store {follow} every {interval:g} s', flush=True)
+    app = make_app(ws, allowed_hosts=bind_hosts(host, port, allowed_hosts), judging=judging)
     st = app.state.live.wait()
     print(f"serving {'run ' + st['record']['run_id'] if st else 'nothing yet (deploy a run with `codesearch deploy RUN_ID`)'} on http://{host}:{port}/", flush=True)
     if host in ('0.0.0.0', '::') and not allowed_hosts: print('answering loopback names only; give the names clients use with --allowed-hosts', flush=True)
+    print(f'grades from the page are stored in {judgements_dir(ws)/STORE_FILE}' if judging else 'judging is off: the page shows no grade buttons', flush=True)
     uvicorn.run(app, host=host, port=port, log_level='warning')

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 import pathspec
 from .core import CodeSearchError, ws_dir
-from .extract import lang_of, LANGS
+from .extract import lang_of, LANGS, CSN_LANGS
 
 # %% auto #0
 __all__ = ['TEST_DIRS', 'VENDOR_DIRS', 'SKIP_DIRS', 'IGNORE_DIRS', 'HEAD_BYTES', 'IGNORE_FILES', 'SAFE_GIT', 'ARCHIVE_EXTS',
-           'PIP_PINS', 'NPM_PINS', 'APT_PINS', 'REFERENCE_COUNTS', 'JAVA_NOTICE', 'RECIPES', 'Source', 'is_test_path',
-           'is_vendor_path', 'file_kind', 'gitignore_spec', 'is_ignored', 'list_files', 'is_git_url', 'git_source',
-           'is_archive', 'ar_members', 'deb_control', 'unpack', 'resolve_sources', 'need_tool', 'apt_download',
-           'debs_of_source', 'recipe_sources']
+           'UNSAFE', 'PIP_PINS', 'NPM_PINS', 'APT_PINS', 'NPM_TS_PINS', 'RUST_PINS', 'SDIST_PINS', 'LICENSES',
+           'REFERENCE_COUNTS', 'JAVA_NOTICE', 'RECIPES', 'Source', 'is_test_path', 'is_vendor_path', 'file_kind',
+           'gitignore_spec', 'is_ignored', 'list_files', 'is_git_url', 'git_source', 'is_archive', 'ar_members',
+           'deb_control', 'unpack', 'resolve_sources', 'need_tool', 'apt_download', 'debs_of_source', 'recipe_sources']
 
 # %% ../nbs/01_sources.ipynb #00000005
 @dataclass
@@ -35,6 +35,7 @@ class Source:
     version: str = ''     # release version when the files come from a package
     origin: str = ''      # where the files came from: a folder, git url or archive
     license: str = ''     # licence note, when known
+    langs: list|None = None # languages to read (None: all of `LANGS`); a `.h` header counts for `cpp` too
 
     def url(self, rel:str, start:int, end:int) -> str:
         "GitHub-style link to lines `start`-`end` of the file `rel` (relative to `root`), or ''."
@@ -47,13 +48,15 @@ VENDOR_DIRS = {'vendor', 'vendored', '_vendor', 'node_modules', 'bower_component
                '3rdparty', 'site-packages', 'dist-packages'}
 SKIP_DIRS = TEST_DIRS | VENDOR_DIRS
 IGNORE_DIRS = {'.git', '.hg', '.svn', '__pycache__', '.tox', '.venv', '.mypy_cache', '.pytest_cache'}
-_TEST_FILE = re.compile(r'(^test_.*\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[cm]?jsx?$|Tests?\.java$|Test\.php$)')
+_TEST_FILE = re.compile(r'(^test_.*\.(py|c|cc|cpp)$|_(test|unittest)\.(py|go|rb|c|cc|cpp|cxx|rs)$|_spec\.rb$|\.(test|spec)\.[cm]?[jt]sx?$|'
+                        r'Tests?\.(java|cs)$|Test\.php$)')
+_TEST_DIR = re.compile(r'\.(tests?|unittests?|specs?)$|[_-](tests|unittests|specs)$|^(benches|__snapshots__)$', re.I)  # `Foo.Tests`, `embed_tests`, Rust's `benches`
 
 def is_test_path(rel:str, # a path relative to the source root, with `/` separators
                 ) -> bool:
     "True when `rel` lies in a test/vendor folder or is a test file by its name."
     parts = rel.split('/')
-    return any(p in SKIP_DIRS for p in parts[:-1]) or bool(_TEST_FILE.search(parts[-1]))
+    return any(p in SKIP_DIRS or p.lower() in TEST_DIRS or _TEST_DIR.search(p) for p in parts[:-1]) or bool(_TEST_FILE.search(parts[-1]))
 
 def is_vendor_path(rel:str, # a path relative to the source root, with `/` separators
                   ) -> bool:
@@ -170,7 +173,7 @@ def list_files(src:Source, # the source to list
                 except OSError: skip('unreadable folder', r + '/'); continue
                 if (s.st_dev, s.st_ino) in seen: skip('symlink loop', r + '/'); continue
                 seen.add((s.st_dev, s.st_ino)); walk(Path(e.path), r + '/', rules); continue
-            if lang_of(e.name) is None: continue
+            if (L := lang_of(e.name)) is None or src.langs is not None and L not in src.langs and not (L == 'c' and 'cpp' in src.langs): continue
             if is_ignored(rules, pre + r): skip('gitignored', r); continue
             why, size = _why_skip(e, r, skip_paths, keep_tests, max_bytes, sniff)
             if why: skip(why, r)
@@ -228,9 +231,12 @@ def is_archive(path) -> bool:
     "True when `path` has the name of an archive this module can unpack."
     return str(path).lower().endswith(ARCHIVE_EXTS)
 
+UNSAFE = 'unsafe archive path'  # an absolute path or one with `..`: unpacked, it would land outside the unpack folder
+
 def _safe_target(dest:Path, name:str) -> Path|None:
+    "Where member `name` goes under `dest`: `dest` itself for the archive's root (`./`, as in every `.deb`), None when it would leave `dest`."
     p = PurePosixPath(name.replace('\\', '/'))
-    if p.is_absolute() or '..' in p.parts or not p.parts or re.match(r'^[A-Za-z]:', name): return None
+    if p.is_absolute() or '..' in p.parts or re.match(r'^[A-Za-z]:', name): return None
     return dest.joinpath(*[x for x in p.parts if x not in ('.', '')])
 
 def _copy(fin, target:Path):
@@ -238,10 +244,16 @@ def _copy(fin, target:Path):
     with open(target, 'wb') as f: shutil.copyfileobj(fin, f, 1 << 20)
 
 # %% ../nbs/01_sources.ipynb #accc5c8e
+def _unsafe(skips:Counter, name:str):
+    "Count a refused member, and keep up to 3 of their names (under `_examples`) for the warning of `unpack`."
+    skips[UNSAFE] += 1
+    ex = skips.setdefault('_examples', [])
+    if len(ex) < 3: ex.append(name)
+
 def _untar(tf:tarfile.TarFile, dest:Path, skips:Counter):
     for m in tf:
         t = _safe_target(dest, m.name)
-        if t is None: skips['unsafe archive path'] += 1; continue
+        if t is None or (t == dest and not m.isdir()): _unsafe(skips, m.name); continue
         if m.isdir(): t.mkdir(parents=True, exist_ok=True)
         elif m.isfile():
             with tf.extractfile(m) as fin: _copy(fin, t)
@@ -251,7 +263,7 @@ def _unzip(path:Path, dest:Path, skips:Counter):
     with zipfile.ZipFile(path) as zf:
         for i in zf.infolist():
             t = _safe_target(dest, i.filename)
-            if t is None: skips['unsafe archive path'] += 1; continue
+            if t is None or (t == dest and not i.is_dir()): _unsafe(skips, i.filename); continue
             if i.is_dir(): t.mkdir(parents=True, exist_ok=True)
             elif stat.S_ISLNK(i.external_attr >> 16): skips['archive link or device'] += 1
             else:
@@ -333,6 +345,9 @@ def unpack(archive:str|Path, # a wheel, zip, (compressed) tar, npm `.tgz` or Deb
         shutil.rmtree(tmp, ignore_errors=True)
         raise CodeSearchError(f'{archive}: cannot unpack ({type(e).__name__}: {e}); re-download it') from None
     except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
+    if ex := skips.pop('_examples', None):
+        print(f"warning: {archive.name}: {skips[UNSAFE]} member(s) not unpacked, e.g. {', '.join(map(repr, ex))}: "
+              "an absolute path or one with '..' would be written outside the unpack folder")
     (tmp/'.skips.json').write_text(json.dumps(skips))
     try: os.replace(tmp, dest)
     except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked it first
@@ -371,6 +386,19 @@ NPM_PINS = [('mrdoob/three.js', 'three', '0.178.0'), ('webpack/webpack', 'webpac
             ('lodash/lodash', 'lodash', '4.17.21'), ('expressjs/express', 'express', '4.21.2'), ('caolan/async', 'async', '3.2.6')]
 APT_PINS = {'go': 'golang-1.19-src=1.19.8-2', 'java': 'openjdk-17-source=17.0.19+10-1~deb12u2',
             'php': 'php-laravel-framework=8.83.26+dfsg-2', 'ruby': 'ruby-rails=2:6.1.7.10+dfsg-1~deb12u2'}
+NPM_TS_PINS = [('ReactiveX/rxjs', 'rxjs', '7.8.1'), ('Effect-TS/effect', 'effect', '3.10.0'), ('xtermjs/xterm.js', '@xterm/xterm', '5.5.0'),
+               ('mobxjs/mobx', 'mobx', '6.13.5'), ('reduxjs/redux-toolkit', '@reduxjs/toolkit', '2.3.0'),
+               ('TanStack/query', '@tanstack/react-query', '5.59.0')]  # npm packages that ship their TypeScript under src/
+APT_PINS.update(c='openvswitch-source=3.1.0-2+deb12u1', cpp='libeigen3-dev=3.4.0-4')
+RUST_PINS = {'regex': ('rust-lang/regex', '1.7.1-1'), 'itertools': ('rust-itertools/itertools', '0.10.3-1'), 'serde': ('serde-rs/serde', '1.0.152-2'),
+             'bytes': ('tokio-rs/bytes', '1.2.1-1'), 'chrono': ('chronotope/chrono', '0.4.23-2'), 'hashbrown': ('rust-lang/hashbrown', '0.12.3-1'),
+             'indexmap': ('indexmap-rs/indexmap', '1.9.2-1'), 'log': ('rust-lang/log', '0.4.17-3'), 'memchr': ('BurntSushi/memchr', '2.5.0-1'),
+             'tokio': ('tokio-rs/tokio', '1.24.2-1'), 'clap': ('clap-rs/clap', '4.0.32-1'), 'smallvec': ('servo/rust-smallvec', '1.9.0-1'),
+             'anyhow': ('dtolnay/anyhow', '1.0.69-1'), 'rand': ('rust-random/rand', '0.8.5-1')}  # crate -> (repository, Debian librust-<crate>-dev version)
+SDIST_PINS = {'csharp': ('pythonnet/pythonnet', 'pythonnet', '3.0.5', 'v3.0.5')}  # a PyPI sdist carrying C# (repository, distribution, version, tag)
+LICENSES = dict(c='Apache-2.0 (Open vSwitch; a few files under other licences, see its debian/copyright)', cpp='MPL-2.0 (Eigen)',
+                csharp='MIT (Python.NET)', typescript='Apache-2.0 (rxjs), MIT (effect, xterm.js, mobx, redux-toolkit, TanStack Query)',
+                rust='each crate\'s Cargo.toml licence: MIT OR Apache-2.0 for most, MIT (bytes, tokio), Unlicense OR MIT (memchr)')
 REFERENCE_COUNTS = dict(stdlib=6400, python=14100, go=13500, java=71700, javascript=13300, php=11400, ruby=7800)
 JAVA_NOTICE = ('java recipe: the OpenJDK 17 class library sources (openjdk-17-source, src.zip) are licensed under '
                'GPL-2.0 with the Classpath Exception (https://openjdk.org/legal/gplv2+ce.html); keep that licence with any corpus you share.')
@@ -463,17 +491,29 @@ def _python_sources(ws=None):
     return out
 
 # %% ../nbs/01_sources.ipynb #d65a218c
-def _javascript_sources(ws=None):
-    dest = ws_dir('cache', ws, create=True)/'downloads'/'javascript'; dest.mkdir(parents=True, exist_ok=True)
-    missing = [f'{n}@{v}' for _, n, v in NPM_PINS if not (dest/f'{n}-{v}.tgz').exists()]
+def _npm_license(root:Path) -> str:
+    try: return str(json.loads((root/'package.json').read_text(encoding='utf-8')).get('license') or '')
+    except (OSError, ValueError): return ''
+
+def _npm_sources(recipe, pins, ws=None, sub=None, langs=None):
+    "Sources of pinned npm packages (`npm pack`, once), each its `sub` folder when it has one."
+    dest = ws_dir('cache', ws, create=True)/'downloads'/recipe; dest.mkdir(parents=True, exist_ok=True)
+    tgz = lambda n, v: dest/f"{n.lstrip('@').replace('/', '-')}-{v}.tgz"  # npm's file name for `@scope/name`
+    missing = [f'{n}@{v}' for _, n, v in pins if not tgz(n, v).exists()]
     if missing:
-        need_tool('npm', 'Node.js and npm (apt-get install npm)', 'javascript')
-        _run_tool(['npm', 'pack', '--silent', *missing], dest, "recipe 'javascript'")
+        need_tool('npm', 'Node.js and npm (apt-get install npm)', recipe)
+        _run_tool(['npm', 'pack', '--silent', *missing], dest, f'recipe {recipe!r}')
     out = []
-    for repo, n, v in NPM_PINS:
-        d, _ = unpack(dest/f'{n}-{v}.tgz', ws)
-        out.append(Source(str(d/'package' if (d/'package').is_dir() else d), repo, f'{n}@{v}', version=f'{n} {v}', origin=f'{n}-{v}.tgz', license='see package.json'))
+    for repo, n, v in pins:
+        d, _ = unpack(tgz(n, v), ws)
+        pkg = d/'package' if (d/'package').is_dir() else d
+        root = pkg/sub if sub and (pkg/sub).is_dir() else pkg
+        out.append(Source(str(root), repo, f'{n}@{v}', version=f'{n} {v}', origin=tgz(n, v).name, license=_npm_license(pkg), langs=langs))
     return out
+
+def _javascript_sources(ws=None): return _npm_sources('javascript', NPM_PINS, ws)
+
+def _typescript_sources(ws=None): return _npm_sources('typescript', NPM_TS_PINS, ws, 'src', ['typescript'])
 
 # %% ../nbs/01_sources.ipynb #e16d49a3
 def _go_sources(ws=None):
@@ -496,13 +536,60 @@ def _php_sources(ws=None):
 def _ruby_sources(ws=None):
     return _debian_sources('ruby', APT_PINS['ruby'], 'rails/rails', ws, ['usr/share/rubygems-integration/all/gems', 'usr/lib/ruby/vendor_ruby'])
 
+# %% ../nbs/01_sources.ipynb #92b9e2f8
+def _c_sources(ws=None):
+    dest = ws_dir('cache', ws, create=True)/'downloads'/'c'
+    deb = apt_download([APT_PINS['c']], dest, 'c')[0]
+    d, _ = unpack(deb, ws)
+    tgz = next(d.rglob('openvswitch*.tar.gz'), None)
+    if tgz is None: raise CodeSearchError(f'{deb}: no openvswitch tarball inside; re-download it')
+    s, _ = unpack(tgz, ws)
+    root = next((k for k in sorted(s.iterdir()) if k.is_dir()), s)
+    return [Source(str(root), 'openvswitch/ovs', 'v3.1.0', 'https://github.com/openvswitch/ovs', version=f"openvswitch-source {deb_control(deb)['Version']}",
+                   origin=deb.name, license=LICENSES['c'], langs=['c'])]
+
+def _cpp_sources(ws=None):
+    out = _debian_sources('cpp', APT_PINS['cpp'], 'libeigen/eigen', ws, 'usr/include/eigen3', sha='3.4.0')
+    for s in out: s.langs, s.license = ['cpp'], LICENSES['cpp']
+    return out
+
+# %% ../nbs/01_sources.ipynb #2454e2df
+def _rust_sources(ws=None):
+    dest = ws_dir('cache', ws, create=True)/'downloads'/'rust'
+    debs = apt_download([f'librust-{c}-dev={v}' for c, (_, v) in RUST_PINS.items()], dest, 'rust')
+    out = []
+    for (crate, (repo, _)), deb in zip(RUST_PINS.items(), debs):
+        d, _ = unpack(deb, ws)
+        root = next(iter(sorted((d/'usr/share/cargo/registry').glob(f'{crate}-[0-9]*'))), None)
+        if root is None: raise CodeSearchError(f'{deb.name}: no crate sources under usr/share/cargo/registry; re-download it')
+        lic = re.search(r'^license\s*=\s*"([^"]+)"', (root/'Cargo.toml').read_text(encoding='utf-8', errors='replace'), re.M)
+        c = deb_control(deb)
+        out.append(Source(str(root), repo, root.name.rsplit('-', 1)[1], version=f"{c['Package']} {c['Version']}", origin=deb.name,
+                          license=lic[1] if lic else '', langs=['rust']))
+    return out
+
+def _csharp_sources(ws=None):
+    repo, dist, ver, tag = SDIST_PINS['csharp']
+    dest = ws_dir('cache', ws, create=True)/'downloads'/'csharp'; dest.mkdir(parents=True, exist_ok=True)
+    f = dest/f'{dist}-{ver}.tar.gz'
+    if not f.exists():
+        _run_tool([sys.executable, '-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '-d', str(dest), f'{dist}=={ver}'], dest, "recipe 'csharp'")
+    d, _ = unpack(f, ws)
+    top = next((k for k in sorted(d.iterdir()) if k.is_dir()), d)
+    return [Source(str(top/'src'), repo, tag, f'https://github.com/{repo}', 'src/', version=f'{dist} {ver}', origin=f.name,
+                   license=LICENSES['csharp'], langs=['csharp'])]
+
 # %% ../nbs/01_sources.ipynb #fb4f1a9d
 RECIPES = dict(stdlib=_stdlib_sources, python=_python_sources, go=_go_sources, java=_java_sources,
-               javascript=_javascript_sources, php=_php_sources, ruby=_ruby_sources)
+               javascript=_javascript_sources, php=_php_sources, ruby=_ruby_sources, typescript=_typescript_sources,
+               c=_c_sources, cpp=_cpp_sources, csharp=_csharp_sources, rust=_rust_sources)
 
 def recipe_sources(recipe:str, # one of `RECIPES`
                    ws:str|Path|None=None, # workspace whose cache receives downloads
                   ) -> list[Source]:
     "Fetch (once) the pinned code of `recipe` and return its `Source`s."
     if recipe not in RECIPES: raise CodeSearchError(f'{recipe!r} is not a recipe; use one of {", ".join(RECIPES)}')
-    return RECIPES[recipe](ws)
+    out = RECIPES[recipe](ws)
+    for s in out:
+        if s.langs is None: s.langs = list(CSN_LANGS)  # the first seven recipes read what they read before the other languages came
+    return out

@@ -21,21 +21,25 @@ from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import set_seed
 from .core import (CodeSearchError, check_run_id, new_run_id, offline_env, git_sha, package_versions, write_json)
 from .runs import run_dir, new_run, read_config, read_metrics, tracked, wandb_start, list_runs
+from .store import store_url, push
 from .tokens import BPETokenizer, HFTokenizer, load_tokenizer
 from .metrics import chunk_ranks, language_chunks
+from .judgements import judgements_dir, read_judgements, training_grades, HOLDOUT
 from .data import pair_dls, short_name, code_idf
 from .models import ARCHS, make_model, PairLoss, batch_mrr, Encoder, pretrained_encoder
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'ADAPTER', 'ENC_KEYS', 'run_config', 'check_hyper', 'defaults_help', 'corpus_names', 'evaluate_pairs',
-           'build_learner', 'wise_interpolate', 'train', 'load_encoder', 'quickstart_run']
+           'build_learner', 'wise_interpolate', 'HardNegatives', 'graded_pairs', 'train', 'load_encoder',
+           'quickstart_run']
 
 # %% ../nbs/05_train.ipynb #a812ee08
 DEFAULTS = dict(
     common=dict(epochs=10, bs=256, lr=5e-3, vocab_size=10_000, code_len=200, query_len=30, dim=128, dropout=0.1,
                 name_prob=0.1, code_doc='none', doc_prob=1.0, web_prob=0.0, topics=0, wise=1.0, loss='softmax', scale=20.0, margin=0.5,
                 shared=False, per_language=False, pool='weighted', balance=True, bucket=True, wd=0.01, clip=1.0, patience=3,
-                chunk=1000, max_train=None, langs=None, threads=None, wandb=True, wandb_project='codesearch_nb'),
+                chunk=1000, max_train=None, langs=None, threads=None, wandb=True, wandb_project='codesearch_nb',
+                judgements=None, judged_weight=1),
     nbow=dict(epochs=4, bs=128, lr=1e-3, dim=1024, shared=True, emb_std=None, distinct=True, lexical=1.0, idf_init=True,
               code_doc='rest', doc_prob=0.5),  # the lexical recipe (see the CoSQA section below)
     cnn=dict(epochs=10, bs=128, lr=2e-3, layers=2, kernel=16),
@@ -60,7 +64,7 @@ def run_config(model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
     return check_hyper(dict(model=model, **cfg))
 
 # %% ../nbs/05_train.ipynb #55589a83
-_COUNTS = ('epochs', 'bs', 'vocab_size', 'code_len', 'query_len', 'dim', 'chunk', 'layers', 'heads', 'kernel')
+_COUNTS = ('epochs', 'bs', 'vocab_size', 'code_len', 'query_len', 'dim', 'chunk', 'layers', 'heads', 'kernel', 'judged_weight')
 _SHARES = ('dropout', 'name_prob', 'doc_prob', 'web_prob', 'wise')
 
 def _num(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -277,6 +281,54 @@ def _wandb_finish(wrun, metrics, rd):
         wrun.finish()
     except Exception as e: print(f'W&B logging failed ({type(e).__name__}: {str(e)[:120]}); the run directory is complete')
 
+# %% ../nbs/05_train.ipynb #71e2b4e8
+class HardNegatives(Callback):
+    "Append the code of each training query's functions graded 0 to its batch, as extra negatives."
+    order = 1
+    def __init__(self, neg:dict, # query token ids → [(code token ids, language index)]
+                 pad_id:int=0): self.neg, self.pad, self.added = neg, pad_id, 0
+    def before_batch(self):
+        if not self.training or not self.neg: return
+        q, c, l = self.xb[:3]
+        extra = [x for key in dict.fromkeys(tuple(t for t in row if t != self.pad) for row in q.tolist()) for x in self.neg.get(key, ())]   # once per batch
+        if not extra: return
+        self.added += len(extra)
+        w = max(c.shape[1], max(len(x) for x, _ in extra))
+        c2 = c.new_full((len(c) + len(extra), w), self.pad); c2[:len(c), :c.shape[1]] = c
+        for j, (x, _) in enumerate(extra): c2[len(c) + j, :len(x)] = torch.as_tensor(x, device=c.device)
+        self.learn.xb = (q, c2, torch.cat([l, l.new_tensor([li for _, li in extra])]), *self.xb[3:])
+
+def graded_pairs(cfg:dict, # the run config (`judgements`, `judged_weight`, `corpus`, `langs`)
+                 trn:pd.DataFrame, # training corpus rows
+                 ws=None, # workspace
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    "`trn` with the graded positives of the training queries added, the hard negatives, and counts for the config."
+    where = cfg.get('judgements')
+    if not where: return trn, pd.DataFrame(columns=['query', 'code', 'language']), {}
+    from codesearch_nb.corpus import load_corpus
+    folder = judgements_dir(ws) if where is True or str(where).lower() in ('true', 'workspace') else Path(str(where)).expanduser()
+    rows = read_judgements(folder)
+    if not rows: raise CodeSearchError(f'judgements={where}: no grades in {folder}; grade results with `codesearch judge` or on the search page')
+    fns = pd.concat([load_corpus(n, ws=ws) for n in corpus_names(cfg['corpus'])], ignore_index=True)
+    if cfg.get('langs'): fns = fns[fns.language.isin([cfg['langs']] if isinstance(cfg['langs'], str) else list(cfg['langs']))]
+    g = training_grades(rows, fns)
+    pos = pd.concat([g['pos']] * int(cfg.get('judged_weight') or 1), ignore_index=True)
+    info = dict(judged_pairs=len(g['pos']), judged_negatives=len(g['neg']), judged_queries=g['n_queries'], judged_holdout=HOLDOUT,
+                judged_changed=g['n_changed'], judged_missing=g['n_missing'])
+    print(f"grades: {info['judged_pairs']} pairs ×{int(cfg.get('judged_weight') or 1)} and {info['judged_negatives']} hard negatives of {info['judged_queries']} training queries"
+          f" (held-out queries left for the judgements benchmark; {g['n_changed']} changed, {g['n_missing']} not in the corpus)")
+    return pd.concat([trn, pos], ignore_index=True), g['neg'], info
+
+def _hard_negatives(learn, neg:pd.DataFrame, cfg:dict):
+    "Add a `HardNegatives` callback for the negatives `neg` (softmax loss only)."
+    if not len(neg): return
+    if cfg['loss'] != 'softmax': print(f"note: loss={cfg['loss']}: the {len(neg)} hard negatives from grades are not used (softmax only)"); return
+    langs, tok, m = learn.dls.langs, learn.tok, {}
+    neg = neg[neg.language.isin(langs)]
+    for q, c, l in zip(tok.encode_queries(list(neg['query'])), tok.encode_code(list(neg['code'])), neg['language']):
+        m.setdefault(tuple(q), []).append((list(c), langs.index(l)))
+    learn.add_cb(HardNegatives(m, tok.pad_id))
+
 # %% ../nbs/05_train.ipynb #0000001a
 def train(corpus:str='stdlib', # name of a built corpus in the workspace
           model:str='nbow', # nbow, cnn, rnn, selfatt or minilm
@@ -303,8 +355,11 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     if cfg.get('threads'): torch.set_num_threads(int(cfg['threads']))
     set_seed(seed, reproducible=True)
     trn, val = _load_data(cfg, ws)
+    trn, neg, judged = graded_pairs(cfg, trn, ws)
+    cfg.update(judged)
     rd = run_dir(run_id, ws, must_exist=False)
     learn = build_learner(cfg, trn, val, tok=load_tokenizer(rd/'tokenizer') if resume else None, path=rd)
+    _hard_negatives(learn, neg, cfg)
     init = {k: v.detach().cpu().clone() for k, v in learn.model.state_dict().items()} if _wise_share(cfg.get('wise', 1.0)) != 1 else None
     cfg.update(vocab_size=learn.tok.vocab_size, n_train=len(learn.dls.train.dataset), n_valid=len(learn.dls.valid.dataset),
                n_params=sum(p.numel() for p in learn.model.parameters()), created=cfg.get('created') or time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
@@ -315,6 +370,9 @@ def train(corpus:str='stdlib', # name of a built corpus in the workspace
     langs = ', '.join(f'{k[10:]} {v:.3f}' for k, v in metrics.items() if k.startswith('valid_mrr_'))
     print(f'{run_id}: valid MRR {metrics["valid_mrr"]:.3f} ({langs}; chunks of {cfg["chunk"]}), '
           f'{metrics["epochs_run"]} epochs in {metrics["train_seconds"]:.0f} s → {rd}')
+    if (url := store_url(ws=ws)):  # a run store is configured: the run travels there
+        try: push(run_id, url, ws)
+        except CodeSearchError as e: raise CodeSearchError(f'{e} (run {run_id} is finished and kept in {rd}; push it with `codesearch push {run_id}`)')
     return run_id
 
 # %% ../nbs/05_train.ipynb #cea47a17
@@ -330,7 +388,9 @@ def load_encoder(run_id:str, # a run id (see `list_runs`)
     if not (rd/'model.pt').exists(): raise CodeSearchError(f'run {run_id!r} has no model.pt (unfinished?); train it again or resume it')
     tok = load_tokenizer(rd/'tokenizer')
     net = _net(cfg, tok.vocab_size, cfg['model_langs'])
-    missing, unexpected = net.load_state_dict(torch.load(rd/'model.pt', map_location='cpu'), strict=False)
+    try: sd = torch.load(rd/'model.pt', map_location='cpu', weights_only=True)  # explicit: tensors only, whatever the environment says
+    except Exception as e: raise CodeSearchError(f'run {run_id!r}: model.pt is not plain tensor weights ({type(e).__name__}: {str(e).splitlines()[0][:100] if str(e) else ""}); refusing to load it')
+    missing, unexpected = net.load_state_dict(sd, strict=False)
     missing = [k for k in missing if not k.endswith('tok_bias.weight')]   # runs saved before per-token pooling weights existed
     if missing or unexpected: raise CodeSearchError(f'run {run_id!r}: model.pt does not fit its config.json (missing {missing[:3]}, unexpected {unexpected[:3]}); train it again')
     return Encoder(run_id, net, tok)

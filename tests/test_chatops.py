@@ -148,6 +148,31 @@ def test_sticky_comment_spoofed_by_a_user_is_not_used(gh, ws, ops, tmp_path):
     assert len(gh.comments[7]) == 2 and 'fake' not in gh.comments[7][1]['body'] and not any(v == 'PATCH' for v, _, _ in gh.requests)
 
 
+def test_sticky_comment_seeded_by_another_bot_is_ignored(gh, ws, ops, tmp_path):
+    "Only the workflow's own login (github-actions[bot], or $CODESEARCH_CHATOPS_BOT) owns the table: another app's bot cannot seed rows."
+    assert 'CODESEARCH_CHATOPS_BOT' not in os.environ
+    gh.comments[7] = [{'id': 1, 'body': MARKER + '\n<!-- codesearch-nb:runs [{"run_id":"fake-1","mrr":0.99}] -->',
+                       'user': {'login': 'evil-app[bot]', 'type': 'Bot'}}]
+    assert cli(gh, ws, tmp_path, body='/train') == 0
+    assert len(gh.comments[7]) == 2 and 'fake-1' not in gh.comments[7][1]['body'] and not any(v == 'PATCH' for v, _, _ in gh.requests)
+    assert gh.comments[7][1]['user']['login'] == 'github-actions[bot]'
+
+
+def test_sticky_comment_of_a_configured_bot(gh, ws, ops, tmp_path, monkeypatch):
+    "With a personal token the workflow names its login; then a github-actions[bot] comment is not ours either."
+    monkeypatch.setenv('CODESEARCH_CHATOPS_BOT', 'codesearch-bot')
+    assert cli(gh, ws, tmp_path, body='/train') == 0
+    assert cli(gh, ws, tmp_path, body='/train', comment_id=2) == 0
+    assert len(gh.comments[7]) == 2   # github-actions[bot] wrote both: neither counts as the table of `codesearch-bot`
+
+
+@pytest.mark.parametrize('only,runs', [(['train'], True), (['eval', 'leaderboard'], False), (['deploy'], False)])
+def test_each_job_runs_only_its_commands(gh, ws, ops, tmp_path, only, runs):
+    ev = tmp_path/'e.json'; ev.write_text(json.dumps(issue_comment_event('/train')))
+    assert main(['chatops', '--event', str(ev), '--api-url', gh.url, '--token', gh.token, '--workspace', str(ws), '--only', *only]) == 0
+    assert bool(ops.calls) == runs and bool(gh.comments.get(7)) == runs
+
+
 def test_eval_without_run_id_uses_the_runs_of_the_pr_head(gh, ws, ops, tmp_path):
     fake_run(ws, 'rnn-20240502-aaaaaa', 'rnn', {'mrr': 0.4}, github_sha=gh.head_sha)
     fake_run(ws, 'rnn-20240501-bbbbbb', 'rnn', {'mrr': 0.4}, github_sha='f' * 40)  # another commit: not this PR's head

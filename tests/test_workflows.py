@@ -70,28 +70,76 @@ def test_no_untrusted_text_in_shell(wf):
             assert not bad.search(s.get('run', '')), f'{wf.name}:{name}: untrusted text in `run`: {s["run"]}'
 
 
+def checkouts(job): return [s for s in steps(job) if s.get('uses', '').startswith('actions/checkout@')]
+
+
+def chatops_step(job): return [s for s in steps(job) if 'codesearch chatops' in s.get('run', '')][0]
+
+
 def test_chatops_workflow_shape():
     wf = load(WF/'chatops.yaml')
     assert wf[True] == {'issue_comment': {'types': ['created']}}
     assert wf['permissions'] == {}
-    gate, run = wf['jobs']['gate'], wf['jobs']['run']
+    jobs = wf['jobs']
+    assert set(jobs) == {'gate', 'train', 'eval', 'deploy'}
+    gate = jobs['gate']
     assert 'github.event.issue.pull_request' in gate['if'] and "startsWith(github.event.comment.body, '/')" in gate['if']
     # the gate runs trusted code: the default checkout (no `ref`), and never more than it needs
-    co = [s for s in steps(gate) if s.get('uses', '').startswith('actions/checkout@')]
-    assert co and all('ref' not in s.get('with', {}) and s['with'].get('persist-credentials') is False for s in co)
+    assert all('ref' not in s.get('with', {}) and s['with'].get('persist-credentials') is False for s in checkouts(gate))
     assert gate['permissions'] == {'contents': 'read', 'pull-requests': 'write', 'issues': 'write'}
     assert any('--gate' in s.get('run', '') for s in steps(gate))
-    # the PR code runs only after the gate allowed it, at the SHA the gate resolved
-    assert run['needs'] == 'gate' and run['if'] == "needs.gate.outputs.status == 'allowed'"
-    co = [s for s in steps(run) if s.get('uses', '').startswith('actions/checkout@')]
-    assert co[0]['with']['ref'] == '${{ needs.gate.outputs.head_sha }}' and co[0]['with']['persist-credentials'] is False
-    assert run['permissions'] == {'contents': 'read', 'pull-requests': 'write', 'issues': 'write', 'deployments': 'write'}
-    assert 'vars.CHATOPS_RUNS_ON' in run['runs-on'] and 'ubuntu-latest' in run['runs-on']
-    cmd = [s for s in steps(run) if 'codesearch chatops' in s.get('run', '')][0]
-    assert cmd['run'].strip() == 'codesearch chatops --event "$GITHUB_EVENT_PATH" --sha "$HEAD_SHA"'
-    assert cmd['env']['HEAD_SHA'] == '${{ needs.gate.outputs.head_sha }}'  # the SHA recorded is the SHA checked out
-    assert cmd['env']['WANDB_API_KEY'] == '${{ secrets.WANDB_API_KEY }}' and cmd['id'] == 'chatops'
-    assert run['outputs']['run_id'] == '${{ steps.chatops.outputs.run_id }}'
+    for name in ('train', 'eval', 'deploy'):
+        job = jobs[name]
+        assert job['needs'] == 'gate' and job['if'].startswith("needs.gate.outputs.status == 'allowed' && "), name
+        assert 'vars.CHATOPS_RUNS_ON' in job['runs-on'] and 'ubuntu-latest' in job['runs-on']
+        cmd = chatops_step(job)
+        assert cmd['id'] == 'chatops' and cmd['env']['HEAD_SHA'] == '${{ needs.gate.outputs.head_sha }}'  # the SHA recorded is the SHA checked out
+        assert cmd['env']['CODESEARCH_STORE'] == '${{ vars.CODESEARCH_STORE }}'  # every job shares the run store
+        assert all(s['with'].get('persist-credentials') is False for s in checkouts(job))
+    assert jobs['train']['outputs']['run_id'] == '${{ steps.chatops.outputs.run_id }}'
+
+
+def test_only_the_train_job_checks_out_the_pr_head():
+    jobs = load(WF/'chatops.yaml')['jobs']
+    with_ref = {name for name, job in jobs.items() for s in checkouts(job) if 'ref' in s.get('with', {})}
+    assert with_ref == {'train'}
+    (co,) = checkouts(jobs['train'])
+    assert co['with']['ref'] == '${{ needs.gate.outputs.head_sha }}'
+    assert jobs['train']['if'].endswith("needs.gate.outputs.command == 'train'")
+    assert chatops_step(jobs['train'])['run'].strip().splitlines()[-1] == 'codesearch chatops --event "$GITHUB_EVENT_PATH" --sha "$HEAD_SHA" --only train'
+
+
+def test_pr_code_has_no_deployment_scope():
+    jobs = load(WF/'chatops.yaml')['jobs']
+    assert jobs['train']['permissions'] == {'contents': 'read', 'pull-requests': 'write', 'issues': 'write'}
+    assert [n for n, j in jobs.items() if 'deployments' in j.get('permissions', {})] == ['deploy']
+
+
+def test_deploy_eval_and_leaderboard_run_default_branch_code():
+    jobs = load(WF/'chatops.yaml')['jobs']
+    for name, only in (('eval', '--only eval leaderboard'), ('deploy', '--only deploy')):
+        job = jobs[name]
+        (co,) = checkouts(job)
+        assert 'ref' not in co.get('with', {}), name   # the default branch
+        assert chatops_step(job)['run'].strip().splitlines()[-1].endswith(only), name
+    assert "needs.gate.outputs.command == 'deploy'" in jobs['deploy']['if']
+    assert "command == 'eval'" in jobs['eval']['if'] and "command == 'leaderboard'" in jobs['eval']['if']
+    assert jobs['deploy']['permissions']['deployments'] == 'write'
+
+
+def test_gate_installs_pinned_versions():
+    gate = load(WF/'chatops.yaml')['jobs']['gate']
+    lines = [l.strip() for s in steps(gate) for l in s.get('run', '').splitlines() if l.strip().startswith('pip install')]
+    assert lines
+    for l in lines:
+        specs = [t.strip('"') for t in l.split()[2:] if not t.startswith('-')]
+        assert all(t == '.' or re.fullmatch(r'[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*', t) for t in specs), l
+        if specs == ['.']: assert '--no-deps' in l and '--no-build-isolation' in l, l   # nothing unpinned comes with it
+
+
+def test_serving_host_example():
+    unit = (ROOT/'examples'/'serving-host'/'codesearch-serve.service').read_text()
+    assert 'serve --follow "$CODESEARCH_STORE"' in unit and '[Service]' in unit and 'Restart=on-failure' in unit
 
 
 def test_deploy_docs_workflow_shape():
