@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/testing.html.md"""
 
 # %% ../nbs/02_testing.ipynb #00000002
 from __future__ import annotations
-import re, json, hashlib, threading
+import re, json, socket, hashlib, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import numpy as np
@@ -15,7 +15,7 @@ from .runs import new_run, set_status
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HashEncoder', 'fake_run', 'issue_comment_event', 'FakeGitHub', 'sample_workspace']
+__all__ = ['HashEncoder', 'fake_run', 'issue_comment_event', 'FakeGitHub', 'sample_workspace', 'free_port']
 
 # %% ../nbs/02_testing.ipynb #00000006
 class HashEncoder:
@@ -190,3 +190,10 @@ def sample_workspace(ws, # the workspace folder (created if missing)
     name = sample_corpus()
     shutil.copytree(sample_ws()/'corpora'/name, Path(ws)/'corpora'/name, dirs_exist_ok=True)
     return name
+
+# %% ../nbs/02_testing.ipynb #7856a146
+def free_port() -> int:
+    "A TCP port on 127.0.0.1 that is free now."
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

@@ -4,21 +4,17 @@ grading at once while the server is killed with SIGKILL.
 
 Runs: one neural bag-of-words model trained for 2 epochs on the project's sample corpus (a few seconds), deployed.
 """
-import csv, json, os, shlex, shutil, signal, socket, subprocess, sys, threading, time
+import csv, json, os, shlex, shutil, signal, subprocess, sys, threading, time
 from pathlib import Path
 import numpy as np
 import pytest
+from codesearch_nb.testing import free_port
 
 httpx = pytest.importorskip('httpx')
 from codesearch_nb.judgements import STORE_COLUMNS, STORE_FILE, held_out, query_key, read_judgements, function_ref, code_hash
 
 RUN = 'nbow-judge'
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -37,7 +33,7 @@ def ws(tmp_path_factory):
 
 def _start(ws, *extra):
     "`codesearch serve` on `ws` in a subprocess on a free loopback port, healthy; (process, base URL)."
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
     code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}, *{list(extra)!r}]))"
     p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

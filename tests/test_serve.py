@@ -3,20 +3,15 @@ the web page in headless Chromium (also over an index of hostile functions), and
 
 Runs: two neural bag-of-words models trained for 2 epochs on the project's sample corpus (a few seconds each).
 """
-import contextlib, json, os, shutil, socket, subprocess, sys, threading, time
+import contextlib, json, os, shutil, subprocess, sys, threading, time
 from urllib.parse import quote
-from pathlib import Path
 import pytest
+from codesearch_nb.testing import free_port
 
 httpx = pytest.importorskip('httpx')
 
 RUN_A, RUN_B = 'nbow-serve-a', 'nbow-serve-b'
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -38,7 +33,7 @@ def ws(tmp_path_factory):
 @contextlib.contextmanager
 def _service(ws):
     "The real service (`codesearch serve`) on workspace `ws`, in a subprocess on a free loopback port; its base URL."
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
     code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}]))"
     p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

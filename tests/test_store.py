@@ -3,24 +3,20 @@ A (a `/train` job), B (a `/deploy` job) and C (a serving host running `codesearc
 `file://` store and the loopback fake GitHub. Real NBoW runs (1 epoch on the sample corpus), a real service in a
 subprocess, clients querying it while it switches; then deploys that must fail and leave C serving what it served.
 """
-import contextlib, json, os, shutil, socket, subprocess, sys, threading, time
+import contextlib, json, os, shutil, subprocess, sys, threading, time
 from pathlib import Path
 import pytest
 
 httpx = pytest.importorskip('httpx')
 from codesearch_nb import store as S
 from codesearch_nb.cli import main
-from codesearch_nb.testing import FakeGitHub, issue_comment_event, sample_workspace
+from codesearch_nb.testing import FakeGitHub, issue_comment_event, sample_workspace, free_port
 from codesearch_nb.chatops import MARKER
 
 OLD, SWITCH_LIMIT = 'nbow-store-old', 180   # seconds C may take to serve a new deploy (measured: see the report printed)
 ROLES = {'olivia': 'admin', 'alice': 'write'}
 ENV = dict(WANDB_MODE='disabled', CODESEARCH_CHATOPS_BENCHMARKS='', TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD='1')  # the last one must not matter
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -46,7 +42,7 @@ def host(env):
     assert (env['sdir']/'runs'/OLD/'manifest.json').exists()   # pushed by train: a store is configured
     deploy(OLD, ws=str(env['A']), store=env['store'])
     sample_workspace(env['C'])   # the serving host has the corpus, to index runs that arrive without an index
-    port, log = _free_port(), env['root']/'C.log'
+    port, log = free_port(), env['root']/'C.log'
     code = (f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--follow', {env['store']!r}, '--interval', '0.3', "
             f"'--port', '{port}', '--workspace', {str(env['C'])!r}]))")
     cenv = {k: v for k, v in os.environ.items() if k != 'CODESEARCH_STORE'}   # C knows the store only from --follow
