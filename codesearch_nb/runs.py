@@ -49,10 +49,10 @@ def _read(p:Path, run_id:str) -> dict|None:
 CORPUS_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')  # the rule `corpus.corpus_build` applies to new names
 
 def _check_names(cfg:dict, run_id:str) -> dict:
-    "`cfg` if the corpus it names is a corpus name (a config from a store is untrusted); else a `CodeSearchError`."
+    "`cfg` if the corpus it names is a corpus name, or a comma-separated list of them (a config from a store is untrusted); else a `CodeSearchError`."
     c = cfg.get('corpus')
     name = c.get('name') if isinstance(c, dict) else c
-    if name is not None and not (isinstance(name, str) and CORPUS_RE.match(name)):
+    if name is not None and not (isinstance(name, str) and all(CORPUS_RE.match(n.strip()) for n in name.split(','))):  # one name or a list of them
         raise CodeSearchError(f'run {run_id!r}: config.json names corpus {str(name)[:60]!r}, which is not a corpus name (letters, digits, ".", "_", "-"); refusing the run')
     return cfg
 
