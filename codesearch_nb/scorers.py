@@ -14,7 +14,7 @@ from .runs import check_finished, pretrained_run, read_config
 
 # %% auto #0
 __all__ = ['RERANK_MIX', 'BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens', 'bm25_docs', 'BM25Scorer',
-           'pretrained_scorer', 'Blend', 'zscore', 'Rerank', 'get_scorer']
+           'pretrained_scorer', 'zscore', 'Blend', 'Rerank', 'get_scorer']
 
 # %% ../nbs/06_scorers.ipynb #0000002c
 class Scorer:
@@ -142,6 +142,11 @@ def pretrained_scorer(name:str='minilm', # a key of `core.PRETRAINED`
     return DenseScorer(enc, name, cache_id=cid, ws=ws)
 
 # %% ../nbs/06_scorers.ipynb #00000022
+def zscore(s:np.ndarray) -> np.ndarray:
+    "Each row of `s` standardised: mean 0, standard deviation 1."
+    s = np.asarray(s, np.float64)
+    return (s - s.mean(1, keepdims=True)) / (s.std(1, keepdims=True) + 1e-9)
+
 class Blend(Scorer):
     "Fusion of several scorers: 'rrf' (reciprocal-rank fusion) or 'interp' (weighted sum of per-query standardised scores)."
     dense = False
@@ -165,7 +170,7 @@ class Blend(Scorer):
             if self.method == 'rrf':
                 r = np.empty_like(s); r[np.arange(len(s))[:, None], np.argsort(-s, axis=1, kind='stable')] = np.arange(1, s.shape[1] + 1)
                 out += w / (self.k + r)
-            else: out += w * (s - s.mean(1, keepdims=True)) / (s.std(1, keepdims=True) + 1e-9)
+            else: out += w * zscore(s)
         return out.astype(np.float32)
 
     def score(self, queries, codes, langs=None, names=None) -> np.ndarray:
@@ -174,11 +179,6 @@ class Blend(Scorer):
 
 # %% ../nbs/06_scorers.ipynb #99d63ee7
 RERANK_MIX = 1.0  # default weight of the first stage's standardised score beside the reranker's
-
-def zscore(s:np.ndarray) -> np.ndarray:
-    "Each row of `s` standardised: mean 0, standard deviation 1."
-    s = np.asarray(s, np.float64)
-    return (s - s.mean(1, keepdims=True)) / (s.std(1, keepdims=True) + 1e-9)
 
 class Rerank(Scorer):
     "Two-stage scoring: `first` scores every function, a pair scorer re-scores each query's top `k`, which then rank first."
