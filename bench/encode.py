@@ -6,6 +6,9 @@ Paths (all MiniLM = all-MiniLM-L6-v2, code cut at 256 tokens, queries at 64, the
   torch      `encode.run_encoder(backend='torch')`: torch, length-sorted batches under a token budget
   onnx       ONNX Runtime fp32 (exported from the local weights, checked against torch)
   onnx-int8  ONNX Runtime, dynamic int8 (per-channel weights)
+  torch-bf16 torch, sorted as above, autocast to bfloat16 (fast where the CPU has AVX-512 BF16 or AMX)
+  auto       the default of `run_encoder`: ONNX for queries and small batches, torch-bf16 for bulk code where the CPU
+             has bf16 instructions, else ONNX fp32
   static     `minilm-static`, the model2vec static model distilled from MiniLM
 
 Texts: a sample of the 6,267 CoSQA functions, of the standard-library functions and of a bigger corpus (the functions of
@@ -25,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 COSQA = ROOT.parent/'shared'/'data'/'cosqa'
-PATHS = ('baseline', 'torch', 'onnx', 'onnx-int8', 'static')
+PATHS = ('baseline', 'torch', 'onnx', 'onnx-int8', 'torch-bf16', 'auto', 'static')
 
 def log(*a): print(*a, file=sys.stderr, flush=True)
 

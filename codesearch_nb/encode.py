@@ -14,7 +14,7 @@ from .core import CodeSearchError, PRETRAINED, cache_dir, l2norm, minilm_path, w
 # %% auto #0
 __all__ = ['CHECK_TEXTS', 'STATIC', 'BACKENDS', 'default_threads', 'token_batches', 'pad_ids', 'encode_sorted', 'clip',
            'FastTokenizer', 'ort_session', 'OnnxEncoder', 'export_onnx', 'quantize', 'static_path', 'StaticEncoder',
-           'gpu_fp16', 'torch_encoder', 'onnx_encoder', 'run_encoder', 'DaskEncoder']
+           'gpu_fp16', 'torch_encoder', 'onnx_encoder', 'bf16_cpu', 'AutoEncoder', 'run_encoder', 'DaskEncoder']
 
 # %% ../nbs/04a_encode.ipynb #00000006
 def default_threads(workers:int=1, # encoders running at once on this machine
@@ -270,7 +270,7 @@ def gpu_fp16(folder, # an export folder (see `export_onnx`)
     return out
 
 # %% ../nbs/04a_encode.ipynb #00000028
-BACKENDS = ('auto', 'onnx', 'onnx-int8', 'torch')
+BACKENDS = ('auto', 'onnx', 'onnx-int8', 'torch', 'torch-bf16')
 
 def _onnx_home(run_id, cfg, ws) -> tuple[Path, str, object]:
     "Export folder, weights key and fast tokenizer of run `run_id`."
@@ -288,12 +288,15 @@ def _onnx_home(run_id, cfg, ws) -> tuple[Path, str, object]:
     return rd/'onnx', key, tok
 
 # %% ../nbs/04a_encode.ipynb #00000029
-def torch_encoder(run_id:str, ws=None, threads:int|None=None):
+def torch_encoder(run_id:str, ws=None, threads:int|None=None,
+                  bf16:bool=False): # autocast to bfloat16 on the CPU
     "The torch encoder of run `run_id` (`train.load_encoder`), with `threads` torch threads."
     import torch
     from codesearch_nb.train import load_encoder
     torch.set_num_threads(threads or default_threads())
-    return load_encoder(run_id, ws)
+    enc = load_encoder(run_id, ws)
+    if bf16 and enc.device.type == 'cpu': enc.bf16, enc.backend = True, 'torch-bf16'
+    return enc
 
 def onnx_encoder(run_id:str, ws=None, int8:bool=False, threads:int|None=None, gpu:bool|None=None) -> OnnxEncoder:
     "The ONNX encoder of run `run_id`, exported (and checked against torch) on first use."
@@ -315,10 +318,37 @@ def onnx_encoder(run_id:str, ws=None, int8:bool=False, threads:int|None=None, gp
     q, c = (folder/f'model{sfx}', None) if meta['shared'] else (folder/f'query{sfx}', folder/f'code{sfx}')
     return OnnxEncoder(run_id, tok, q, c, threads, key=f"{key}{'-int8' if int8 else ''}", gpu=gpu)
 
+# %% ../nbs/04a_encode.ipynb #6d927727
+def bf16_cpu() -> bool:
+    "Whether this CPU has bfloat16 instructions (AVX-512 BF16 or AMX BF16), read from `/proc/cpuinfo` (False where there is none)."
+    if os.environ.get('CODESEARCH_BF16', '').strip() in ('0', '1'): return os.environ['CODESEARCH_BF16'].strip() == '1'
+    try: txt = Path('/proc/cpuinfo').read_text()
+    except OSError: return False
+    flags = next((l.split(':', 1)[1].split() for l in txt.splitlines() if l.startswith('flags')), [])
+    return bool({'avx512_bf16', 'amx_bf16'} & set(flags))
+
+class AutoEncoder:
+    "Queries through ONNX (no torch import), code through torch in bfloat16 (loaded on first need)."
+    batches_itself = True
+    def __init__(self, onnx_enc:OnnxEncoder, run_id:str, ws=None, threads:int|None=None):
+        self.onnx, self.run_id, self.ws, self.threads, self._bf = onnx_enc, run_id, ws, threads, None
+        self.name, self.dim, self.tok = onnx_enc.name, onnx_enc.dim, onnx_enc.tok
+        self.key, self.backend = f'{onnx_enc.key}-bf16', 'onnx+torch-bf16'
+    def encode_queries(self, queries:list[str]) -> np.ndarray:
+        "Unit vectors of queries (ONNX)."
+        return self.onnx.encode_queries(queries)
+    def encode_code(self, codes:list[str], langs:list|None=None) -> np.ndarray:
+        "Unit vectors of code (torch bf16)."
+        codes = list(codes)
+        if self._bf is None: self._bf = torch_encoder(self.run_id, self.ws, self.threads, bf16=True)
+        return self._bf.encode_code(codes, langs) if langs is not None else self._bf.encode_code(codes)
+    def __repr__(self): return f'AutoEncoder({self.name!r}: queries onnx, code torch-bf16)'
+
+
 # %% ../nbs/04a_encode.ipynb #0000002a
 def run_encoder(run_id:str, # any run id: minilm, mpnet, minilm-static, or a trained run
                 ws=None, # workspace
-                backend:str|None=None, # auto, onnx, onnx-int8 or torch (default `$CODESEARCH_BACKEND`, else auto)
+                backend:str|None=None, # auto, onnx, onnx-int8, torch or torch-bf16 (default `$CODESEARCH_BACKEND`, else auto)
                 threads:int|None=None, # threads per encoder (default `default_threads()`)
                ):
     "The encoder of run `run_id` on the fastest backend that reproduces it (see the table above)."
@@ -328,12 +358,13 @@ def run_encoder(run_id:str, # any run id: minilm, mpnet, minilm-static, or a tra
     if run_id in PRETRAINED: pretrained_run(run_id, workspace(ws, create=True))
     cfg = read_config(run_id, ws)
     if cfg.get('model') in STATIC: return StaticEncoder(static_path(cfg['model']), run_id)
-    if backend == 'torch': return torch_encoder(run_id, ws, threads)
-    try: return onnx_encoder(run_id, ws, int8=backend == 'onnx-int8', threads=threads)
+    if backend.startswith('torch'): return torch_encoder(run_id, ws, threads, bf16=backend == 'torch-bf16')
+    try: enc = onnx_encoder(run_id, ws, int8=backend == 'onnx-int8', threads=threads)
     except (CodeSearchError, ImportError) as e:
         if backend != 'auto': raise
         warnings.warn(f'{run_id}: ONNX is not available ({e}); encoding with torch')
-        return torch_encoder(run_id, ws, threads)
+        return torch_encoder(run_id, ws, threads, bf16=bf16_cpu())
+    return AutoEncoder(enc, run_id, ws, threads) if backend == 'auto' and enc.backend == 'onnx' and bf16_cpu() else enc
 
 # %% ../nbs/04a_encode.ipynb #0000002c
 _WORKER_ENC: dict = {}

@@ -253,17 +253,21 @@ def fit_batch(model:nn.Module, batch, loss=None, steps:int=5, lr:float=1e-3) -> 
 # %% ../nbs/04_models.ipynb #0000001c
 class Encoder:
     "A trained dual encoder + tokenizer: `encode_queries`, `encode_code` → float32, L2-normalised arrays."
-    def __init__(self, name:str, model:DualEncoder, tok, bs:int=256, device=None, max_tokens:int=8192):
-        self.name, self.model, self.tok, self.bs, self.max_tokens, self.backend = name, model.eval(), tok, bs, max_tokens, 'torch'
+    def __init__(self, name:str, model:DualEncoder, tok, bs:int=256, device=None, max_tokens:int=8192,
+                 bf16:bool=False): # on the CPU, autocast to bfloat16 (fast only where the CPU has bf16 instructions)
+        self.name, self.model, self.tok, self.bs, self.max_tokens = name, model.eval(), tok, bs, max_tokens
         self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+        self.bf16 = bf16 and self.device.type == 'cpu'
+        self.backend = 'torch-bf16' if self.bf16 else 'torch'
         self.model.to(self.device)
 
     def _run(self, ids, fn):
-        "Length-sorted batches under a token budget (`encode.token_batches`), fp16 on a GPU, results in input order."
+        "Length-sorted batches under a token budget (`encode.token_batches`), fp16 on a GPU (bf16 on the CPU if asked), results in input order."
         from codesearch_nb.encode import token_batches, pad_ids
         if not len(ids): return np.zeros((0, self._dim()), dtype=np.float32)
         out = None
-        with torch.no_grad(), torch.autocast('cuda', dtype=torch.float16, enabled=self.device.type == 'cuda'):
+        gpu = self.device.type == 'cuda'
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.float16 if gpu else torch.bfloat16, enabled=gpu or self.bf16):
             for idx in token_batches([len(i) for i in ids], self.max_tokens, self.bs):
                 e = fn(torch.from_numpy(pad_ids([ids[i] for i in idx], self.tok.pad_id)).to(self.device), torch.from_numpy(idx)).float().cpu().numpy()
                 if out is None: out = np.zeros((len(ids), e.shape[1]), np.float32)

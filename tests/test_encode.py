@@ -20,9 +20,11 @@ def env(tmp_path_factory):
 
 
 def test_onnx_matches_torch(env):
-    from codesearch_nb.encode import run_encoder, OnnxEncoder
+    from codesearch_nb.encode import run_encoder, OnnxEncoder, AutoEncoder, bf16_cpu
     o, t = run_encoder('minilm', env, backend='onnx'), run_encoder('minilm', env, backend='torch')
-    assert isinstance(o, OnnxEncoder) and type(run_encoder('minilm', env)) is OnnxEncoder   # auto: ONNX fp32
+    auto = run_encoder('minilm', env)
+    assert isinstance(o, OnnxEncoder) and type(auto) is (AutoEncoder if bf16_cpu() else OnnxEncoder)   # auto: ONNX, code in bf16 where the CPU has it
+    assert (auto.encode_code(CODES) * t.encode_code(CODES)).sum(1).min() >= 0.999
     for a, b in ((o.encode_code(CODES), t.encode_code(CODES)), (o.encode_queries(QUERIES), t.encode_queries(QUERIES))):
         assert a.shape == b.shape and (a * b).sum(1).min() >= 0.999
     q = run_encoder('minilm', env, backend='onnx-int8')
@@ -35,4 +37,5 @@ def test_dask_two_workers_same_vectors(env):
         assert len(de.client.scheduler_info()['workers']) == 2
         nthreads = de.client.run(lambda: __import__('codesearch_nb.encode', fromlist=['x']).default_threads())
         assert set(nthreads.values()) == {1}   # one thread per worker: 2 workers on 2 cores, no oversubscription
-        np.testing.assert_allclose(de.encode_code(CODES), de.local.encode_code(CODES), atol=1e-5)
+        a, b = de.encode_code(CODES), de.local.encode_code(CODES)
+        assert (a * b).sum(1).min() > 0.99999   # the same vectors (bf16 code vectors vary at the 1e-5 level with the batch's shape)
