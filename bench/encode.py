@@ -64,7 +64,6 @@ def text_sets(n:int, big:int, cache:Path) -> dict:
 
 def make_encoder(path:str, threads:int):
     "The encoder of `path`: an object with `encode_code` and `encode_queries`."
-    import os
     from codesearch_nb.core import minilm_path, offline_env
     from codesearch_nb.encode import run_encoder
     offline_env()

@@ -72,8 +72,8 @@ assert (r_o == r_b).all(), 'different ranks (chunks)'
 rows.append(('20,000 pairs in 1,000-chunks', t_o, t_b))
 
 print(f'evaluate ranking speed (best of {args.repeats}, dim {args.dim}, numpy {np.__version__})\n')
-print(f'| case | codesearch_nb (ms) | plain numpy (ms) | ratio |')
-print(f'|---|---:|---:|---:|')
+print('| case | codesearch_nb (ms) | plain numpy (ms) | ratio |')
+print('|---|---:|---:|---:|')
 for name, to, tb in rows: print(f'| {name} | {to*1e3:.1f} | {tb*1e3:.1f} | {to/tb:.2f}× |')
 worst = max(to / tb for _, to, tb in rows)
 print(f'\ntarget ≤ 1.20×: {"met" if worst <= 1.2 else "NOT met"} (worst {worst:.2f}×)')

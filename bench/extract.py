@@ -16,7 +16,7 @@ Usage: python bench/extract.py [--recipes stdlib,python,go,java,javascript,php,r
 Recipes download once into the workspace cache (pip / apt-get download / npm pack); --max-mb takes an evenly spaced
 subset of each big recipe.
 """
-import argparse, os, sys, time, json, tempfile, resource, logging, contextlib, io
+import argparse, os, sys, time, tempfile, resource, logging, contextlib, io
 from collections import defaultdict
 from pathlib import Path
 import pandas as pd
@@ -136,7 +136,7 @@ def main():
           f'{min(r["extract/parse"] for r in rows):.2f})')
     print(pd.DataFrame([{'work': f'shards of all recipes ({len(specs)} shards, {total_mb:.0f} MB, {kept:,} functions kept)',
                          '1w s': round(t1, 2), f'{a.workers}w s': round(t2, 2), 'speedup': round(t1 / t2, 2)},
-                        {'work': f'pure-Python CPU loop, same units (the machine ceiling now)', '1w s': round(c1, 2),
+                        {'work': 'pure-Python CPU loop, same units (the machine ceiling now)', '1w s': round(c1, 2),
                          f'{a.workers}w s': round(c2, 2), 'speedup': round(c1 / c2, 2)}]).to_string(index=False))
     print(f'peak RSS: this process {rss_mb():.0f} MiB; dask workers {max(workers_rss.values()):.0f} MiB max '
           f'(targets: extract/parse >= 0.5, speedup >= 1.7, memory < 1024 MiB)')

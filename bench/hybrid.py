@@ -8,7 +8,7 @@ functions with docstrings), if one is given or downloaded.
 
     python bench/hybrid.py --ws WS --model minilm --corpus stdlib --benchmark cosqa
 """
-import argparse, json, tempfile, time
+import argparse, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
 
@@ -45,7 +45,7 @@ def main():
     ap.add_argument('--keep', default=None, help='folder to keep the indexes in (a rerun reuses them)')
     a = ap.parse_args()
     from codesearch_nb.corpus import load_corpus
-    from codesearch_nb.evaluate import csn_pairs, resolve_benchmark, read_cosqa
+    from codesearch_nb.evaluate import resolve_benchmark, read_cosqa
     from codesearch_nb.index import load_run_encoder
     from codesearch_nb.core import CodeSearchError
     enc = load_run_encoder(a.model, a.ws)

@@ -10,7 +10,7 @@ in-batch MRR) on the corpus gives seconds per epoch.
 Usage: python bench/train.py [--corpus stdlib] [--workspace WS] [--models nbow,selfatt] [--repeats 3] [--threads N]
 (build the corpus first: `codesearch corpus build --recipe stdlib`)
 """
-import argparse, copy, os, time, warnings
+import argparse, copy, time, warnings
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--corpus', default='stdlib', help='corpus name in the workspace')
@@ -22,7 +22,7 @@ p.add_argument('--max-train', type=int, default=None, help='cap the training pai
 p.add_argument('--threads', type=int, default=None, help='torch threads (default: as torch decides)')
 args = p.parse_args()
 
-import numpy as np, torch
+import torch
 from fastai.callback.core import Callback
 from codesearch_nb.core import offline_env
 from codesearch_nb.train import run_config, build_learner, _load_data

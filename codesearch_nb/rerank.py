@@ -32,6 +32,7 @@ class CrossEncoder(nn.Module):
                  max_len:int=160, # word pieces of query + code together
                  bf16:bool=True, # autocast the transformer to bfloat16 on the CPU
                  init:bool=True, # load the pretrained weights (False: only the shapes, for `load_reranker`)
+                 layers:int=0, # keep only the first `layers` transformer layers (0: all): fewer is faster
                 ):
         super().__init__()
         from transformers import AutoConfig, AutoModel, AutoTokenizer
@@ -39,6 +40,10 @@ class CrossEncoder(nn.Module):
         self.base, self.max_len, self.bf16 = base, max_len, bf16
         self.tok = AutoTokenizer.from_pretrained(p)
         self.bert = AutoModel.from_pretrained(p) if init else AutoModel.from_config(AutoConfig.from_pretrained(p))
+        n = len(self.bert.encoder.layer)
+        if layers and not 0 < layers <= n: raise CodeSearchError(f'layers={layers}: {base} has {n} layers; keep 1 to {n} (0: all)')
+        if layers: self.bert.encoder.layer, self.bert.config.num_hidden_layers = self.bert.encoder.layer[:layers], layers
+        self.layers = layers or n
         self.head = nn.Linear(self.bert.config.hidden_size, 1)
         nn.init.normal_(self.head.weight, std=0.02); nn.init.zeros_(self.head.bias)
 
@@ -130,7 +135,7 @@ def group_mrr(pred, target) -> torch.Tensor:
 
 # %% ../nbs/05a_rerank.ipynb #00000011
 RERANK_DEFAULTS = dict(base='minilm', groups=3000, n_neg=7, top=30, bs=4, lr=3e-5, epochs=1, max_len=160,
-                       web_prob=0.7, doc_prob=0.5, valid_groups=200, miner='minilm', threads=None)
+                       web_prob=0.7, doc_prob=0.5, valid_groups=200, miner='minilm', threads=None, layers=0)
 
 def _groups(df, n, cfg, miner, seed):
     "Up to `n` groups (query, [gold, negatives]) from corpus rows `df`."
@@ -167,7 +172,7 @@ def train_reranker(corpus:str='stdlib', # corpus (or comma-separated corpora) wh
     trn, val = _load_data(dict(corpus=corpus, seed=seed), ws)
     miner = _miner(hyper.get('miner', cfg['miner']))
     tg, vg = _groups(trn, cfg['groups'], cfg, miner, seed), _groups(val, cfg['valid_groups'], cfg, miner, seed + 1)
-    ce = CrossEncoder(cfg['base'], cfg['max_len'])
+    ce = CrossEncoder(cfg['base'], cfg['max_len'], layers=int(cfg['layers']))
     rd = new_run(run_id, {**cfg, 'n_train': len(tg), 'n_valid': len(vg)}, ws)
     with tracked(run_id, ws):
         m = _fit_reranker(ce, tg, vg, cfg, rd, seed)
@@ -206,7 +211,7 @@ def load_reranker(run_id:str, # a run made by `train_reranker`
     if cfg.get('kind') != 'reranker': raise CodeSearchError(f'run {run_id!r} is not a reranker (it is a {cfg.get("model", "?")} retriever); train one with `codesearch rerank train`')
     p = run_dir(run_id, ws)/'model.pt'
     if not p.exists(): raise CodeSearchError(f'run {run_id!r} has no model.pt (unfinished?); train it again')
-    ce = CrossEncoder(cfg['base'], cfg['max_len'], init=False)
+    ce = CrossEncoder(cfg['base'], cfg['max_len'], init=False, layers=int(cfg.get('layers', 0)))
     try: ce.load_state_dict(torch.load(p, map_location='cpu', weights_only=True))
     except Exception as e: raise CodeSearchError(f'run {run_id!r}: model.pt cannot be loaded ({type(e).__name__}: {str(e)[:120]}); train it again')
     ce.run_id = run_id

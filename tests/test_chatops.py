@@ -1,6 +1,6 @@
 """`codesearch chatops` driven by real-shaped GitHub webhook payloads against a loopback stand-in for the GitHub API:
 the requests it makes, the comments it writes, the refusals, and that an outsider's command changes nothing."""
-import hashlib, json, os, subprocess, sys
+import hashlib, json, os, subprocess
 from pathlib import Path
 import pytest
 
@@ -297,7 +297,7 @@ def test_sha_of_the_checked_out_commit_is_recorded(gh, ws, ops, tmp_path, monkey
     assert main(['chatops', '--event', str(ev), '--api-url', gh.url, '--token', gh.token, '--workspace', str(ws), '--sha', sha]) == 0
     assert ops.calls[0] == ('train', dict(github_sha=sha)) and 'GET /pulls/7' not in gh.calls()
     body = gh.comments[7][0]['body']
-    assert f'Head commit `aaaaaaa`' in body and '[Workflow run](https://github.com/octo-org/codesearch/actions/runs/991)' in body
+    assert 'Head commit `aaaaaaa`' in body and '[Workflow run](https://github.com/octo-org/codesearch/actions/runs/991)' in body
     ev.write_text(json.dumps(issue_comment_event('/train', comment_id=5)))
     assert main(['chatops', '--event', str(ev), '--api-url', gh.url, '--token', gh.token, '--workspace', str(ws), '--sha', '$(id)']) == 1
 

@@ -1,5 +1,5 @@
 """The `codesearch` command as a user runs it: a separate process, its exit status and its one-line errors."""
-import os, subprocess, sys
+import os, subprocess
 
 
 def run(*args, ws):

@@ -1,7 +1,5 @@
 """The shared encoder path on the real MiniLM weights: the ONNX export matches torch, and two dask workers give the vectors
 one process gives (see nbs/04a_encode.ipynb)."""
-import os
-import numpy as np
 import pytest
 
 CODES = [f'def f{i}(x):\n    """Return x times {i}."""\n    return x * {i} + sum(range({i}))\n' * (1 + i % 9) for i in range(48)]

@@ -2,8 +2,7 @@
 `codesearch_nb/testdata/languages`: extraction names and summaries, the filters, `codesearch corpus build` (its
 per-language drop table), and search over an index with a language filter. No download, no torch: the index's model
 is the shared test double `HashEncoder`."""
-import contextlib, io, json, shutil, subprocess, sys
-from pathlib import Path
+import contextlib, io, shutil, subprocess
 import pytest
 
 from codesearch_nb import index as ix

@@ -27,7 +27,7 @@ def readme(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
             code = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
             if code: parts.append(f'```python\n{code}\n```')
             outs = ''.join(_out_text(o) for o in c.get('outputs', [])).rstrip()
-            if outs: parts.append(f'    ' + outs.replace('\n', '\n    '))
+            if outs: parts.append('    ' + outs.replace('\n', '\n    '))
     return '<!-- generated from nbs/index.ipynb by tools/make_readme.py; edit the notebook -->\n\n' + '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
