@@ -1,4 +1,4 @@
-"""AutoML for code search: a budgeted optuna sweep over model families (BM25, NBoW, CNN, biRNN, self-attention, MiniLM) and their hyper-parameters, a blender of the best models, a leaderboard and diagnostics, rendered as one HTML report.
+"""AutoML for code search: a budgeted optuna sweep over model families (BM25, NBoW, CNN, biRNN, self-attention, MiniLM) and pipelines (weighted fusions, retriever → reranker) and their hyper-parameters, a blender of the best models, a leaderboard and diagnostics, rendered as one HTML report.
 
 Docs: https://codesearch-nb.github.io/codesearch_nb/automl.html.md"""
 
@@ -13,15 +13,17 @@ import optuna
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, offline_env, write_json
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
-from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, get_scorer, pretrained_scorer
+from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, Rerank, RERANK_MIX, get_scorer, pretrained_scorer, parse_fusion, fusion_spec
 from .runs import wandb_start, read_metrics, read_config
 from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
 # %% auto #0
-__all__ = ['FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS', 'REPORT_CSS',
+__all__ = ['FAMILIES', 'PIPELINES', 'DEFAULT_FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'RERANKER_SPACE',
+           'RERANKER_DEFAULT', 'FUSION_STEP', 'QLEN_BINS', 'QLEN_LABELS', 'CLEN_BINS', 'CLEN_LABELS', 'REPORT_CSS',
            'parse_budget', 'is_zero_shot', 'default_params', 'suggest', 'extra_callbacks', 'TrialCallback',
            'trial_scorer', 'scorer_run', 'study_storage', 'load_study', 'trials_frame', 'make_objective', 'run_study',
-           'chunk_scores', 'blend_mrr', 'fit_blend', 'query_latency', 'automl_leaderboard', 'leaderboard_markdown',
+           'chunk_scores', 'lang_mrr', 'blend_mrr', 'fit_blend', 'fusion_members', 'save_pipeline', 'fusion_trial',
+           'reranker_trial', 'pipeline_command', 'query_latency', 'automl_leaderboard', 'leaderboard_markdown',
            'query_ranks', 'pair_features', 'param_importance', 'diagnose', 'report_plots', 'automl_report',
            'union_corpus', 'automl']
 
@@ -41,7 +43,9 @@ def parse_budget(budget:str|int|float, # e.g. '30m', '90s', '1h', '1h30m' or a n
     return sec
 
 # %% ../nbs/07_automl.ipynb #0000000a
-FAMILIES = ('bm25', 'nbow', 'cnn', 'rnn', 'selfatt', 'minilm')
+FAMILIES = ('bm25', 'nbow', 'cnn', 'rnn', 'selfatt', 'minilm', 'fusion', 'reranker')
+PIPELINES = ('fusion', 'reranker')   # families whose trial is a pipeline of other models (opt-in: not swept by default)
+DEFAULT_FAMILIES = 'bm25,nbow,cnn,rnn,selfatt,minilm'
 NEURAL = ('nbow', 'cnn', 'rnn', 'selfatt')
 MINILM_TUNING = ('zero-shot', 'adapter', 'full')  # frozen as shipped; frozen behind a trained linear adapter; fine-tuned
 
@@ -52,9 +56,14 @@ def is_zero_shot(family:str, # a family of `FAMILIES`
     if family != 'minilm': return False
     return params.get('minilm_tune', 'full' if params.get('minilm_finetune') else 'zero-shot') == 'zero-shot'
 
+def _deterministic(family:str, params:dict) -> bool:
+    "True when a trial trains nothing, so the same settings give the same scorer: BM25, zero-shot MiniLM, a fusion."
+    return family in ('bm25', 'fusion') or is_zero_shot(family, params)
+
 # %% ../nbs/07_automl.ipynb #89ed3d16
-def _space(family):
+def _space(family, members:tuple=(), fixed:dict|None=None):
     "(name, kind, spec) of each hyper-parameter of `family`; kind is 'cat', 'float' or 'logfloat'."
+    if family in PIPELINES: return _pipeline_space(family, members, fixed)
     if family == 'bm25': return [('k1', 'float', (0.3, 3.0)), ('b', 'float', (0.1, 1.0))]
     if family == 'minilm': return [('tune', 'cat', MINILM_TUNING), ('loss', 'cat', ('softmax', 'infonce')),
                                    ('adapter_lr', 'logfloat', (1e-4, 1e-2)), ('adapter_bs', 'cat', (64, 128, 256)),   # tune='adapter'
@@ -70,8 +79,11 @@ def _space(family):
 
 # %% ../nbs/07_automl.ipynb #ac1ef990
 def default_params(family:str, # one of `FAMILIES`
+                   members:tuple=(), # fusion: the members to choose from
+                   fixed:dict|None=None, # reranker: settings held fixed (not trial parameters)
                   ) -> dict:
     "The trial parameters (family-prefixed) of `family`'s default configuration."
+    if family in PIPELINES: return _pipeline_defaults(family, members, fixed)
     if family == 'bm25': return {'family': 'bm25', 'bm25_k1': 1.5, 'bm25_b': 0.75}
     if family == 'minilm': return {'family': 'minilm', 'minilm_tune': 'zero-shot'}
     from codesearch_nb.train import DEFAULTS
@@ -82,10 +94,13 @@ def default_params(family:str, # one of `FAMILIES`
 def suggest(trial, # an optuna trial (or `optuna.trial.FixedTrial`)
             families=FAMILIES, # the families to choose from
             epochs:int|None=None, # epochs of every neural trial (default: the family's)
-            max_train:int|None=None, # cap on training pairs per trial
+            max_train:int|None=None, # cap on training pairs per trial (reranker: on groups)
+            members:tuple=(), # fusion: the members to choose from
+            fixed:dict|None=None, # reranker: settings held fixed
            ) -> tuple[str, dict]:
     "The family and run settings of one trial."
     fam = trial.suggest_categorical('family', list(families))
+    if fam in PIPELINES: return fam, _suggest_pipeline(trial, fam, members, fixed, max_train)
     space, hp = _space(fam), {}
     if fam == 'minilm':   # conditional: only the settings of the chosen way of tuning
         tune = trial.suggest_categorical('minilm_tune', list(MINILM_TUNING))
@@ -140,9 +155,20 @@ class TrialCallback(Callback):
 # %% ../nbs/07_automl.ipynb #00000015
 def trial_scorer(rec:dict, # a trial record (see `trials_frame`): family, run_id, params
                  ws=None, # workspace
+                 shared:dict|None=None, # name → scorer: pipeline trials built with it share their members (one encoder in memory each)
                 ) -> Scorer:
-    "The `Scorer` of one trial: BM25 with its k1/b, zero-shot MiniLM, or the trained run."
+    "The `Scorer` of one trial: BM25 with its k1/b, zero-shot MiniLM, the trained run, or the pipeline (what `get_scorer` makes of its settings)."
     fam, p = rec['family'], rec.get('params') or {}
+    if fam in PIPELINES:
+        cfg = rec.get('pipeline')
+        if not cfg: raise CodeSearchError(f"trial {rec.get('trial')} ({fam}): no pipeline settings recorded (it did not finish)")
+        if shared is None: return get_scorer(ws=ws, **cfg)
+        one = lambda m: shared[m] if m in shared else shared.setdefault(m, get_scorer(m, ws))
+        if 'rerank' in cfg:
+            from codesearch_nb.rerank import load_reranker
+            return Rerank(one(cfg['model']), load_reranker(cfg['rerank'], ws), cfg['rerank_k'], cfg['rerank_mix'])
+        method, mem = parse_fusion(cfg['model'])
+        return Blend([one(m) for m, _ in mem], [w for _, w in mem], method, name=fusion_spec(mem, method))
     if fam == 'bm25': return BM25Scorer(k1=p.get('bm25_k1', 1.5), b=p.get('bm25_b', 0.75), name=rec.get('run_id') or 'bm25')
     if is_zero_shot(fam, p):
         s = pretrained_scorer('minilm', ws); s.name = rec.get('run_id') or 'minilm'; return s
@@ -242,9 +268,9 @@ def trials_frame(study:optuna.Study, # a study from `load_study`
                          default=bool(u.get('default', False)), epochs=len(t.intermediate_values),
                          params={k: v for k, v in t.params.items() if k != 'family'} | {'family': t.params.get('family', u.get('family'))},
                          error=u.get('error') or (t.system_attrs.get('fail_reason') if t.state.name == 'FAIL' else None),
-                         curve=[t.intermediate_values[k] for k in sorted(t.intermediate_values)], duplicate_of=u.get('duplicate_of'),
+                         curve=[t.intermediate_values[k] for k in sorted(t.intermediate_values)], duplicate_of=u.get('duplicate_of'), pipeline=u.get('pipeline'), settings=u.get('settings'),
                          **{k: v for k, v in u.items() if k.startswith('valid_mrr_')}))
-    cols = ['trial', 'state', 'family', 'run_id', 'valid_mrr', 'train_seconds', 'default', 'epochs', 'params', 'error', 'curve', 'duplicate_of']
+    cols = ['trial', 'state', 'family', 'run_id', 'valid_mrr', 'train_seconds', 'default', 'epochs', 'params', 'error', 'curve', 'duplicate_of', 'pipeline', 'settings']
     return pd.DataFrame(rows, columns=cols + sorted({k for r in rows for k in r} - set(cols)))
 
 # %% ../nbs/07_automl.ipynb #0000001e
@@ -302,18 +328,21 @@ def _train_trial(trial, fam:str, hp:dict, corpus:str, pairs:pd.DataFrame, ws, se
 # %% ../nbs/07_automl.ipynb #9b7a2742
 def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMILIES, ws=None, seed:int=0, epochs:int|None=None,
                    max_train:int|None=None, deadline:float|None=None, chunk:int=1000, use_wandb:bool=True, log=print,
-                   trial_seconds:float|None=None):
+                   trial_seconds:float|None=None, members:tuple=(), retriever:str='minilm', fixed:dict|None=None):
     "The optuna objective of an AutoML study (validation MRR of one trial); a trial trains for at most `trial_seconds`."
     folder = workspace(ws)/'automl'/study_name/'runs'
+    cache = {}   # fusion members' scorers and validation score matrices: computed once per study (process), not per trial
     def objective(trial):
-        fam, hp = suggest(trial, families, epochs, max_train)
+        fam, hp = suggest(trial, families, epochs, max_train, members, fixed)
         trial.set_user_attr('family', fam)
         t0 = time.time()
-        if fam == 'bm25' or is_zero_shot(fam, trial.params):   # deterministic: a repeated point is not re-run
+        if _deterministic(fam, trial.params):   # a repeated point is not re-run
             dup = _reuse_duplicate(trial, fam, log)
             if dup is not None: return dup.value
         try:
-            if fam == 'bm25' or is_zero_shot(fam, trial.params):
+            if fam == 'fusion': (run_id, m), pruned, cut = fusion_trial(trial, hp, corpus, pairs, ws, cache, chunk, seed), False, False
+            elif fam == 'reranker': run_id, m, cut = reranker_trial(trial, hp, corpus, pairs, retriever, ws, seed, chunk, deadline, trial_seconds, t0, log); pruned = False
+            elif fam == 'bm25' or is_zero_shot(fam, trial.params):
                 run_id, m = scorer_run(fam, trial.params, pairs, folder, corpus, ws, seed, chunk, use_wandb)
                 trial.set_user_attr('run_id', run_id); pruned = cut = False
             else: run_id, m, pruned, cut = _train_trial(trial, fam, hp, corpus, pairs, ws, seed, chunk, use_wandb, deadline, trial_seconds, t0, log)
@@ -324,7 +353,7 @@ def make_objective(study_name:str, corpus:str, pairs:pd.DataFrame, families=FAMI
             raise
         for k, v in m.items(): trial.set_user_attr(k, v)
         trial.set_user_attr('cut_by_budget', cut)
-        desc = ' '.join(f'{k}={_fmt(v)}' for k, v in hp.items() if k not in ('max_train',))
+        desc = run_id if fam in PIPELINES else ' '.join(f'{k}={_fmt(v)}' for k, v in hp.items() if k not in ('max_train',))
         log(f'trial {trial.number} {fam}{" (default)" if trial.user_attrs.get("default") else ""}: valid MRR {m["valid_mrr"]:.4f}'
             f'{" PRUNED" if pruned else ""}{" (stopped by the budget)" if cut else ""} in {time.time() - t0:.0f}s  {desc}')
         if pruned: raise optuna.TrialPruned()
@@ -342,21 +371,22 @@ PRESETS = dict(  # warm start: configurations known to work well on a CPU, tried
     minilm=[{'family': 'minilm', 'minilm_tune': 'adapter', 'minilm_loss': 'softmax', 'minilm_adapter_lr': 1e-3, 'minilm_adapter_bs': 128}])
 
 # %% ../nbs/07_automl.ipynb #556f4e78
-def _queue_start(st:optuna.Study, fams:tuple):
+def _queue_start(st:optuna.Study, fams:tuple, members:tuple=(), fixed:dict|None=None):
     "Queue the default configuration of every family in `fams` that has none yet, then the `PRESETS` not tried yet."
     alive = [t for t in st.trials if t.state.name in ('COMPLETE', 'PRUNED', 'RUNNING', 'WAITING')]
     have = {t.params.get('family') for t in alive if t.user_attrs.get('default')}
     for f in fams:
-        if f not in have: st.enqueue_trial(default_params(f), user_attrs={'default': True})
+        if f not in have: st.enqueue_trial(default_params(f, members, fixed), user_attrs={'default': True})
     tried = {json.dumps(t.params, sort_keys=True) for t in alive if t.user_attrs.get('preset')}
     for f in fams:
         for p in PRESETS.get(f, []):
             if json.dumps(p, sort_keys=True) not in tried: st.enqueue_trial(p, user_attrs={'preset': True})
 
 # %% ../nbs/07_automl.ipynb #f8d9c512
-def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMILIES), study:str|None=None, storage:str|None=None,
+def run_study(corpus:str='stdlib', budget:str='30m', families:str=DEFAULT_FAMILIES, study:str|None=None, storage:str|None=None,
               seed:int=0, ws=None, trials:int|None=None, epochs:int|None=None, max_train:int|None=None, pruner:str='median',
-              chunk:int=1000, use_wandb:bool=True, defaults:bool=True, trial_share:float=0.25) -> optuna.Study:
+              chunk:int=1000, use_wandb:bool=True, defaults:bool=True, trial_share:float=0.25,
+              members='auto', retriever:str='minilm', fixed:dict|None=None) -> optuna.Study:
     "Run (or resume) the AutoML study for `budget` and return it."
     from codesearch_nb.corpus import load_corpus
     offline_env(ws)
@@ -372,11 +402,13 @@ def run_study(corpus:str='stdlib', budget:str='30m', families:str=','.join(FAMIL
         raise CodeSearchError(f'study {study!r} sweeps corpus {attrs["corpus"]!r} over {",".join(attrs["families"])}; '
                               f'use those (--corpus {attrs["corpus"]} --families {",".join(attrs["families"])}) or a new --study')
     st.set_user_attr('corpus', corpus); st.set_user_attr('families', list(fams)); st.set_user_attr('seed', seed)
-    if defaults: _queue_start(st, fams)
+    members, fixed = _pipeline_setup(st, fams, members, retriever, fixed, ws)
+    if defaults: _queue_start(st, fams, members, fixed)
     t0 = time.time()
     print(f'study {study!r}: {n0} trials so far; {", ".join(fams)} on {corpus!r} for {secs:.0f}s'
           + (f' or {trials} trials' if trials else '') + f' (storage {storage or "automl/" + study + ".db"})')
-    obj = make_objective(study, corpus, pairs, fams, ws, seed, epochs, max_train, t0 + secs, chunk, use_wandb, trial_seconds=trial_share * secs)
+    obj = make_objective(study, corpus, pairs, fams, ws, seed, epochs, max_train, t0 + secs, chunk, use_wandb, trial_seconds=trial_share * secs,
+                         members=members, retriever=retriever, fixed=fixed)
     with warnings.catch_warnings(), _env(WANDB_RUN_GROUP=f'automl-{study}', WANDB_JOB_TYPE='automl-trial'):
         warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
         _wandb_reset()   # W&B reads the group from the environment only when it sets up
@@ -405,10 +437,15 @@ def chunk_scores(scorer, # a `Scorer`
     return out
 
 # %% ../nbs/07_automl.ipynb #8b3bbd0f
+def lang_mrr(mats:dict, # language → chunk matrices (the correct code of row i is column i)
+            ) -> dict:
+    "language → MRR of its chunk score matrices."
+    return {l: float(np.mean(np.concatenate([1.0 / ranks_of(m, np.arange(len(m))) for m in ms]))) for l, ms in mats.items() if ms}
+
 def blend_mrr(mats:dict, # language → chunk matrices (the correct code of row i is column i)
              ) -> float:
     "Macro-averaged (over languages) MRR of chunk score matrices."
-    per = [np.mean(np.concatenate([1.0 / ranks_of(m, np.arange(len(m))) for m in ms])) for ms in mats.values() if ms]
+    per = list(lang_mrr(mats).values())
     return float(np.mean(per)) if per else float('nan')
 
 def fit_blend(members:list, # `Scorer`s
@@ -432,15 +469,182 @@ def fit_blend(members:list, # `Scorer`s
     b.member_valid_mrr = [blend_mrr(s) for s in S]
     return b
 
+# %% ../nbs/07_automl.ipynb #cd8fe27d
+RERANKER_SPACE = [('lr', 'logfloat', (1e-5, 2e-4)), ('n_neg', 'cat', (3, 5, 7)), ('top', 'cat', (10, 20, 30, 50)), ('groups', 'cat', (100, 250, 500, 1000)),
+                  ('max_len', 'cat', (64, 96, 128, 160)), ('web_prob', 'float', (0.0, 1.0)), ('doc_prob', 'float', (0.0, 1.0)),
+                  ('k', 'cat', (5, 10, 20, 50)), ('mix', 'float', (0.0, 2.0))]   # CPU-sane: 500 groups of 1 + 7 at 160 word pieces train in minutes
+RERANKER_DEFAULT = dict(groups=500, k=20, mix=RERANK_MIX)   # the family's default: `train_reranker`'s defaults but these
+FUSION_STEP = 0.05   # grid of the fusion weights
+
+def _pipeline_space(family, members:tuple=(), fixed:dict|None=None) -> list:
+    "(name, kind, spec) of the trial parameters of a pipeline family; kind 'step' is a weight on the `FUSION_STEP` grid."
+    if family == 'fusion':
+        if not members: raise CodeSearchError('the fusion family needs members to choose from, e.g. --members bm25,minilm')
+        return [('method', 'cat', ('interp', 'rrf'))] + [(f'w_{m}', 'step', (0.0, 1.0)) for m in members]
+    return [s for s in RERANKER_SPACE if s[0] not in (fixed or {})]
+
+def _pipeline_defaults(family, members:tuple=(), fixed:dict|None=None) -> dict:
+    "The default trial parameters of a pipeline family: every member with weight 1 (interp); `train_reranker`'s defaults (see `RERANKER_DEFAULT`)."
+    if family == 'fusion': return {'family': 'fusion', 'fusion_method': 'interp', **{f'fusion_{k}': 1.0 for k, *_ in _pipeline_space(family, members)[1:]}}
+    from codesearch_nb.rerank import RERANK_DEFAULTS
+    d = {**RERANK_DEFAULTS, **RERANKER_DEFAULT}
+    return {'family': 'reranker', **{f'reranker_{k}': d[k] for k, *_ in _pipeline_space('reranker', fixed=fixed)}}
+
+def _suggest_pipeline(trial, fam:str, members:tuple=(), fixed:dict|None=None, max_train:int|None=None) -> dict:
+    "The settings of a pipeline trial: fusion → method and (member, weight) pairs; reranker → `train_reranker` settings plus k and mix."
+    hp = {}
+    for k, kind, spec in _pipeline_space(fam, members, fixed):
+        name = f'{fam}_{k}'
+        if kind == 'cat': hp[k] = trial.suggest_categorical(name, list(spec))
+        elif kind == 'step': hp[k] = round(trial.suggest_float(name, *spec, step=FUSION_STEP), 4)
+        else: hp[k] = trial.suggest_float(name, *spec, log=kind == 'logfloat')
+    if fam == 'fusion': return dict(method=hp.pop('method'), weights=[(m, hp[f'w_{m}']) for m in members])
+    hp.update(fixed or {})
+    if max_train: hp['groups'] = min(int(hp['groups']), int(max_train))
+    return hp
+
+# %% ../nbs/07_automl.ipynb #d1fda4dd
+def fusion_members(members='auto', # 'auto', or bm25 and run ids (comma-separated or a list)
+                  ) -> tuple:
+    "The members a fusion study weighs: the names given, or for 'auto' bm25, minilm, and minilm-static and mpnet where installed."
+    if members in (None, '', 'auto'):
+        out = ['bm25', 'minilm']
+        try: import model2vec; out.append('minilm-static')
+        except ImportError: pass
+        from codesearch_nb.core import mpnet_parts
+        try: mpnet_parts(); out.append('mpnet')
+        except CodeSearchError: pass
+        return tuple(out)
+    ms = [m.strip() for m in (members.split(',') if isinstance(members, str) else members) if m.strip()]
+    for m in ms:
+        if m != 'bm25': check_run_id(m)
+    if not ms or len(set(ms)) != len(ms): raise CodeSearchError(f'members {members!r}: name each member once, e.g. --members bm25,minilm,mpnet')
+    return tuple(ms)
+
+def _pipeline_setup(st:optuna.Study, fams:tuple, members, retriever:str, fixed:dict|None, ws=None) -> tuple:
+    "Check and record the pipeline settings of study `st` (members, retriever, fixed reranker settings); return (members, fixed)."
+    from codesearch_nb.rerank import RERANK_DEFAULTS
+    members, fixed = (fusion_members(members) if 'fusion' in fams else ()), dict(fixed or {})
+    bad = sorted(set(fixed) - set(RERANK_DEFAULTS) - {'k', 'mix'})
+    if bad: raise CodeSearchError(f'unknown reranker setting(s) {bad}; known: k, mix, {", ".join(RERANK_DEFAULTS)}')
+    want = dict(members=list(members), retriever=retriever if 'reranker' in fams else None)
+    for k, v in want.items():
+        old = st.user_attrs.get(k, v)
+        if old != v: raise CodeSearchError(f'study {st.study_name!r} was started with {k} {old!r}; use those or a new --study')
+        st.set_user_attr(k, v)
+    for m in members + ((retriever,) if 'reranker' in fams else ()): get_scorer(m, ws)   # a missing run fails now, not in every trial
+    st.set_user_attr('fixed', {k: v if isinstance(v, (int, float, str, bool)) else repr(v) for k, v in fixed.items()})
+    return members, fixed
+
+# %% ../nbs/07_automl.ipynb #a3386576
+def save_pipeline(name:str, # the pipeline's scorer name
+                  config:dict, # `get_scorer` keyword arguments that re-create it, and anything else to record
+                  res:dict, # an `eval_pairs` result
+                  key:str, # the benchmark key it is stored under, e.g. valid-stdlib
+                  ws=None) -> Path:
+    "Write `pipelines/<name>/config.json` and merge `res` into its `metrics.json` under `eval`/`key`; return the folder."
+    d = workspace(ws, create=True)/'pipelines'/re.sub(r'[^\w.@-]+', '+', name)   # the folder `evaluate.result_dir` gives a pipeline
+    d.mkdir(parents=True, exist_ok=True)
+    write_json(d/'config.json', dict(name=name, **config))
+    p = d/'metrics.json'
+    try: m = json.loads(p.read_text()) if p.exists() else {}
+    except ValueError: m = {}
+    m.setdefault('eval', {})[key] = {k: v for k, v in res.items() if k not in ('ranks', 'ids')}
+    write_json(p, m)
+    return d
+
+# %% ../nbs/07_automl.ipynb #49683e28
+def fusion_trial(trial, # the optuna trial
+                 hp:dict, # from `suggest`: method and (member, weight) pairs
+                 corpus:str, pairs:pd.DataFrame, # the corpus and its validation pairs
+                 ws=None, cache:dict|None=None, # member → (scorer, chunk matrices), filled on first use and kept by the objective
+                 chunk:int=1000, seed:int=0) -> tuple[str, dict]:
+    "Score one fusion trial from its members' cached validation scores; record and return (fusion spec, metrics)."
+    cache = {} if cache is None else cache
+    mem = [(m, w) for m, w in hp['weights'] if w > 0]
+    if not mem:
+        trial.set_user_attr('error', 'every weight is 0: no member to fuse'); raise optuna.TrialPruned()
+    spec = fusion_spec(mem, hp['method'])
+    trial.set_user_attr('run_id', spec); trial.set_user_attr('pipeline', {'model': spec})
+    t0 = time.time()
+    for m, _ in mem:
+        if m not in cache: sc = get_scorer(m, ws); cache[m] = (sc, chunk_scores(sc, pairs, chunk, seed))
+    b = Blend([cache[m][0] for m, _ in mem], [w for _, w in mem], hp['method'], name=spec)
+    S = [cache[m][1] for m, _ in mem]
+    per = lang_mrr({l: [b.combine([s[l][j] for s in S]) for j in range(len(S[0][l]))] for l in S[0]})
+    m = {'valid_mrr': float(np.mean(list(per.values()))), **{f'valid_mrr_{l}': v for l, v in per.items()}, 'train_seconds': 0.0}
+    res = dict(mrr=m['valid_mrr'], per_language={l: {'mrr': v} for l, v in per.items()}, n_queries=int(sum(len(M) for ms in S[0].values() for M in ms)))
+    save_pipeline(spec, dict(model=spec, family='fusion', corpus=corpus, study=trial.study.study_name if hasattr(trial, 'study') else None),
+                  {**res, 'seconds': round(time.time() - t0, 3)}, f'valid-{corpus}', ws)
+    return spec, m
+
+# %% ../nbs/07_automl.ipynb #39e00f7c
+def reranker_trial(trial, # the optuna trial
+                   hp:dict, # from `suggest`: `train_reranker` settings, k and mix
+                   corpus:str, pairs:pd.DataFrame, # the corpus and its validation pairs
+                   retriever:str='minilm', # the first stage
+                   ws=None, seed:int=0, chunk:int=1000,
+                   deadline:float|None=None, trial_seconds:float|None=None, t0:float|None=None, log=print) -> tuple[str, dict, bool]:
+    "Train a reranker, score retriever → reranker on `pairs`; record and return (pipeline name, metrics, stopped by the deadline)."
+    from codesearch_nb.rerank import train_reranker
+    hp, t0 = dict(hp), t0 or time.time()
+    k, mix = int(hp.pop('k')), float(hp.pop('mix'))
+    run_id = new_run_id('rerank'); trial.set_user_attr('reranker_run', run_id)
+    trial.set_user_attr('settings', {k: v for k, v in hp.items() if isinstance(v, (int, float, str, bool))})   # as trained: groups capped, fixed ones in
+    dl = min(x for x in (deadline, t0 + trial_seconds if trial_seconds else None, math.inf) if x is not None)
+    cb = TrialCallback(None, None, None if dl == math.inf else dl)
+    try:
+        with extra_callbacks(cb): train_reranker(corpus, ws=ws, seed=seed, run_id=run_id, **hp)
+    except Exception:
+        if not cb.cut: raise
+        trial.set_user_attr('error', f'stopped by the time limit ({time.time() - t0:.0f}s) before its first epoch ended')
+        log(f'trial {trial.number} reranker: {trial.user_attrs["error"]}; pruned')
+        raise optuna.TrialPruned()
+    cfg = dict(model=retriever, rerank=run_id, rerank_k=k, rerank_mix=mix)
+    sc = get_scorer(ws=ws, **cfg)
+    trial.set_user_attr('run_id', sc.name); trial.set_user_attr('pipeline', cfg)
+    te = time.time()
+    res = eval_pairs(sc, pairs, chunk=chunk, seed=seed)
+    save_pipeline(sc.name, dict(cfg, family='reranker', corpus=corpus, study=trial.study.study_name if hasattr(trial, 'study') else None),
+                  {**res, 'seconds': round(time.time() - te, 2), 'pairs_scored': sc.pairs_scored}, f'valid-{corpus}', ws)
+    m = {'valid_mrr': res['mrr'], **{f'valid_mrr_{l}': d['mrr'] for l, d in res['per_language'].items()},
+         'train_seconds': read_metrics(run_id, ws).get('train_seconds'), 'eval_seconds': round(time.time() - te, 2)}
+    return sc.name, m, cb.cut
+
+# %% ../nbs/07_automl.ipynb #3c038beb
+def _pipeline_desc(cfg:dict, params:dict|None=None, settings:dict|None=None) -> str:
+    "A pipeline's settings in one line (leaderboard `params`): the reranker's as trained (`settings`), else its trial parameters."
+    if 'rerank' not in cfg: return cfg['model']
+    tr = (' '.join(f'{k}={_fmt(v)}' for k, v in settings.items()) if settings else
+          ' '.join(f"{k.split('_', 1)[1]}={_fmt(v)}" for k, v in (params or {}).items() if k.startswith('reranker_') and k not in ('reranker_k', 'reranker_mix')))
+    return f"{cfg['model']} > reranker k={cfg['rerank_k']} mix={_fmt(cfg['rerank_mix'])}" + (f' ({tr})' if tr else '')
+
+def pipeline_command(cfg:dict, # a pipeline's `get_scorer` settings
+                     corpus:str='stdlib', # its corpus
+                    ) -> str:
+    "The command (or, for a reranker mix other than the default, the Python call) that scores pipeline `cfg` again."
+    if 'rerank' not in cfg: return f"codesearch eval '{cfg['model']}' --corpus {corpus}"
+    if cfg.get('rerank_mix', RERANK_MIX) == RERANK_MIX: return f"codesearch eval {cfg['model']} --rerank {cfg['rerank']} --rerank-k {cfg['rerank_k']} --corpus {corpus}"
+    return f"get_scorer({cfg['model']!r}, rerank={cfg['rerank']!r}, rerank_k={cfg['rerank_k']}, rerank_mix={cfg['rerank_mix']:.4g})"
+
+def _pipeline_table(lb:pd.DataFrame, meta:dict) -> pd.DataFrame:
+    "The report's table of pipelines: model, family, validation and test MRR, and how to re-create each."
+    rows = [dict(model=n, family=c['family'], valid_mrr=r.valid_mrr, test_mrr=getattr(r, 'test_mrr', None),
+                 recreate=pipeline_command({k: v for k, v in c.items() if k != 'family'}, meta['corpus']))
+            for n, c in meta['pipelines'].items() for r in lb[lb.model == n].head(1).itertuples()]
+    return pd.DataFrame(rows, columns=['model', 'family', 'valid_mrr', 'test_mrr', 'recreate'])
+
 # %% ../nbs/07_automl.ipynb #0000002b
 def _key_params(rec) -> str:
     p = rec.get('params') or {}; f = rec['family']
+    if f in PIPELINES and rec.get('pipeline'): return _pipeline_desc(rec['pipeline'], p, rec.get('settings'))
     keep = [(k.split('_', 1)[1], v) for k, v in p.items() if k.startswith(f'{f}_')]
     return ' '.join(f'{k}={_fmt(v)}' for k, v in keep) or '–'
 
 def _index_bytes(scorer, codes, langs) -> int:
     "Bytes of what an index holds for `codes`: embeddings (dense), the sparse BM25 matrix, or the members' sum (blend)."
     if isinstance(scorer, Blend): return sum(_index_bytes(m, codes, langs) for m in scorer.members)
+    if isinstance(scorer, Rerank): return _index_bytes(scorer.first, codes, langs)   # the reranker reads the code, it indexes nothing
     if getattr(scorer, 'dense', False): return int(scorer.encode_code(codes, langs).nbytes)
     if isinstance(scorer, BM25Scorer):
         bm = scorer.index(list(codes))
@@ -474,12 +678,14 @@ def query_latency(scorer, # a `Scorer`
 
 def _n_params(scorer, rec, ws) -> int:
     if isinstance(scorer, Blend): return sum(_n_params(m, {}, ws) for m in scorer.members)
+    if isinstance(scorer, Rerank): return _n_params(scorer.first, {}, ws) + int(sum(p.numel() for p in scorer.ce.parameters()))
     try: n = read_config(scorer.run_id, ws).get('n_params') if getattr(scorer, 'run_id', None) else None  # what training counted
     except CodeSearchError: n = None
     if n: return int(n)
     if isinstance(scorer, DenseScorer):  # an encoder run in torch
         net = getattr(scorer.encoder, 'model', None)
-        if net is not None: return int(sum(p.numel() for p in net.parameters()))
+        if hasattr(net, 'parameters'): return int(sum(p.numel() for p in net.parameters()))
+        if getattr(net, 'embedding', None) is not None: return int(np.prod(np.shape(net.embedding)))   # a static (model2vec) model: its token table
     return 0
 
 # %% ../nbs/07_automl.ipynb #0000002c
@@ -499,23 +705,23 @@ def _evals_path(study, ws): return ws_dir('automl', ws)/study/'evals.json'
 def _models(st, tf, ws, chunk, seed, blend:bool, blend_k:int=3):
     "(name, record, scorer) of every finished trial, best first, plus the blends of the best model of each family."
     fin = tf[tf.state.isin(['complete', 'pruned']) & tf.valid_mrr.notna() & tf.duplicate_of.isna()].sort_values('valid_mrr', ascending=False)
-    out, seen = [], set()
+    out, seen, shared = [], set(), {}   # pipelines share their members' scorers: fifty fusions of four encoders load four encoders
     for r in fin.to_dict('records'):
-        if r['family'] == 'bm25' or is_zero_shot(r['family'], r['params']):
+        if _deterministic(r['family'], r['params']):
             key = json.dumps(r['params'], sort_keys=True, default=str)
             if key in seen: continue   # a deterministic scorer with the same settings: listed once
             seen.add(key)
-        try: out.append((r['run_id'], r, trial_scorer(r, ws)))
+        try: out.append((r['run_id'], r, trial_scorer(r, ws, shared)))
         except CodeSearchError as e: print(f'warning: trial {r["trial"]} ({r["run_id"]}): {e}; left out of the leaderboard')
     best = {}
     for name, r, s in out:
         if r['state'] == 'complete': best.setdefault(r['family'], (name, r, s))
-    blends = []
-    if blend and len(best) >= 2:
+    blends, single = [], {f: v for f, v in best.items() if f not in PIPELINES}   # pipelines are not blended again
+    if blend and len(single) >= 2:
         from codesearch_nb.corpus import load_corpus
         vp = csn_pairs(load_corpus(st.user_attrs['corpus'], 'valid', ws=ws))
-        mem = sorted(best.values(), key=lambda x: -x[1]['valid_mrr'])[:blend_k]
-        if 'bm25' in best and best['bm25'] not in mem: mem = mem[:-1] + [best['bm25']]   # always blend the lexical model in
+        mem = sorted(single.values(), key=lambda x: -x[1]['valid_mrr'])[:blend_k]
+        if 'bm25' in single and single['bm25'] not in mem: mem = mem[:-1] + [single['bm25']]   # always blend the lexical model in
         for method in ('rrf', 'interp'):
             b = fit_blend([m[2] for m in mem], vp, method, chunk=chunk, seed=seed)
             b.name = f'blend-{method}'
@@ -525,14 +731,25 @@ def _models(st, tf, ws, chunk, seed, blend:bool, blend_k:int=3):
     return out, best, blends
 
 # %% ../nbs/07_automl.ipynb #fd69b8d6
-def _fill_evals(c:dict, r:dict, s, tp:pd.DataFrame, cq, corpus:str, annotations, heavy:bool, chunk:int, seed:int, ws):
+def _member_evals(m, tp:pd.DataFrame, chunk:int, seed:int) -> dict:
+    "What a fusion needs of member `m` on test pairs `tp`, computed once: its chunk score matrices, latency and index size."
+    cs, ls = tp['code'].tolist(), tp['language'].tolist()
+    return dict(mats=chunk_scores(m, tp, chunk, seed), query_ms=query_latency(m, tp['query'].tolist(), cs, ls), index_bytes=_index_bytes(m, cs, ls))
+
+def _fill_evals(c:dict, r:dict, s, tp:pd.DataFrame, cq, corpus:str, annotations, heavy:bool, chunk:int, seed:int, ws, memo:dict|None=None):
     "Add what the cached evaluations `c` of one model (trial record `r`, scorer `s`) lack: test MRR, latency, size; CoSQA and NDCG if `heavy`."
     from codesearch_nb.corpus import load_corpus
     if 'test' not in c and len(tp):
-        res = eval_pairs(s, tp, chunk=chunk, seed=seed)
-        c['test'] = {'mrr': res['mrr'], **{l: d['mrr'] for l, d in res['per_language'].items()}}
-        c['query_ms'] = query_latency(s, tp['query'].tolist(), tp['code'].tolist(), tp['language'].tolist())
-        c['index_bytes'] = _index_bytes(s, tp['code'].tolist(), tp['language'].tolist())
+        if isinstance(s, Blend) and memo is not None:   # a fusion: its members' test scores (in `memo`, shared by every fusion) recombined
+            S = [memo[id(m)] if id(m) in memo else memo.setdefault(id(m), _member_evals(m, tp, chunk, seed)) for m in s.members]
+            per = lang_mrr({l: [s.combine([x['mats'][l][j] for x in S]) for j in range(len(S[0]['mats'][l]))] for l in S[0]['mats']})
+            c['test'] = {'mrr': float(np.mean(list(per.values()))), **per}
+            c['query_ms'], c['index_bytes'] = sum(x['query_ms'] for x in S), sum(x['index_bytes'] for x in S)   # its members', one after the other
+        else:
+            res = eval_pairs(s, tp, chunk=chunk, seed=seed)
+            c['test'] = {'mrr': res['mrr'], **{l: d['mrr'] for l, d in res['per_language'].items()}}
+            c['query_ms'] = query_latency(s, tp['query'].tolist(), tp['code'].tolist(), tp['language'].tolist())
+            c['index_bytes'] = _index_bytes(s, tp['code'].tolist(), tp['language'].tolist())
         c['n_params'] = _n_params(s, r, ws)
     if heavy and cq is not None and str(cq) not in c:
         c[str(cq)] = eval_cosqa(s, cq)['mrr']
@@ -576,19 +793,22 @@ def automl_leaderboard(study:str, # study name
     cache = json.loads(ep.read_text()) if ep.exists() else {}
     models, best, blends = _models(st, tf, ws, chunk, seed, blend)
     heavy = {m[0] for m in models[:top]} | {v[0] for v in best.values()} | {b[0] for b in blends}
-    rows = []
+    rows, memo = [], {}
     for name, r, s in models + blends:
         key = name if r['family'] != 'blend' else f"{name}:{'+'.join(r['members'])}:{','.join(f'{x:.2f}' for x in s.weights)}"
         c = cache.setdefault(key, {})
-        _fill_evals(c, r, s, tp, cq, corpus, annotations, name in heavy, chunk, seed, ws)
+        n0 = len(c)
+        _fill_evals(c, r, s, tp, cq, corpus, annotations, name in heavy, chunk, seed, ws, memo)
+        if len(c) != n0: write_json(ep, cache)   # kept after each model: an interrupted leaderboard resumes where it stopped
         rows.append(_lb_row(name, r, c, cq, annotations))
-    ep.parent.mkdir(parents=True, exist_ok=True); ep.write_text(json.dumps(cache, indent=1))
+    write_json(ep, cache)
     lb = pd.DataFrame(rows)
     if len(lb):
         lb = lb.sort_values('valid_mrr', ascending=False, kind='stable').reset_index(drop=True)
         lb.insert(0, 'rank', np.arange(1, len(lb) + 1))
     failed = tf[tf.state == 'fail'][['trial', 'family', 'run_id', 'error']].reset_index(drop=True)
     lb.attrs.update(study=study, corpus=corpus, failed=failed, trials=tf, cosqa=str(cq) if cq else None,
+                    pipelines={n: dict(family=r['family'], **r['pipeline']) for n, r, _ in models if r['family'] in PIPELINES and r.get('pipeline')},
                     blends={b[0]: dict(members=b[1]['members'], weights=[float(x) for x in b[2].weights], member_valid_mrr=b[2].member_valid_mrr) for b in blends})
     if not quiet:
         print(leaderboard_markdown(lb))
@@ -831,6 +1051,7 @@ def _report_html(study:str, lb:pd.DataFrame, meta:dict, diag:dict, plots:dict) -
            f'{(tf.state == "fail").sum()} failed) · ranked by validation MRR (CodeSearchNet protocol) · CoSQA: {html.escape(str(meta.get("cosqa") or "not available"))} · '
            f'written {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}</p>',
            '<h2>Leaderboard</h2>', H(lb, index=False)]
+    if meta.get('pipelines'): sec += ['<h2>Pipelines: how to re-create them</h2>', H(_pipeline_table(lb, meta), index=False)]
     fl = meta['failed']
     sec += ['<h2>Failed trials</h2>', H(fl, index=False) if len(fl) else '<p>none</p>']
     if meta.get('blends'):
@@ -906,7 +1127,7 @@ def union_corpus(names, # corpus names (list or comma-separated)
 # %% ../nbs/07_automl.ipynb #0000003b
 def automl(corpus:str='stdlib', # corpus name, or several comma-separated (their union is swept)
            budget:str='30m', # wall-clock budget of the sweep: 90s, 30m, 1h, 1h30m
-           families:str='bm25,nbow,cnn,rnn,selfatt,minilm', # comma-separated model families to sweep
+           families:str=DEFAULT_FAMILIES, # comma-separated model families to sweep (also: fusion, reranker)
            study:str=None, # study name (default automl-<corpus>); the same name resumes the study
            storage:str=None, # optuna RDB URL (e.g. postgresql://…) shared by many workers; default sqlite in the workspace
            seed:int=0, # seed of the sampler and of every trial
@@ -914,19 +1135,26 @@ def automl(corpus:str='stdlib', # corpus name, or several comma-separated (their
            ws:str=None, # workspace folder (default `$CODESEARCH_HOME` or ./codesearch_workspace)
            trials:int=None, # stop after this many new trials (default: when the budget is spent)
            epochs:int=None, # epochs of each neural trial (default: the family's)
-           max_train:int=None, # cap on the training pairs of each trial
+           max_train:int=None, # cap on the training pairs of each trial (reranker trials: on its groups)
            pruner:str='median', # median, halving or none
            benchmark:str='auto', # CoSQA query file or folder for the leaderboard; auto: CoSQA dev if downloaded into the workspace; none: skip
            annotations:str=None, # annotationStore.csv: add NDCG to the leaderboard
            top:int=5, # trials that also get CoSQA/NDCG (besides each family's best and the blends)
            wandb:bool=True, # one W&B run per trial, in one group (offline unless logged in)
            trial_share:float=0.25, # most of the budget one trial may train for
+           members:str='auto', # fusion: members to choose from (bm25 and run ids, comma-separated); auto: bm25, minilm, minilm-static, mpnet where installed
+           retriever:str='minilm', # reranker: the first stage the trained rerankers re-score
+           **rerank, # reranker settings held fixed instead of searched, e.g. --hp max_len=64 k=10 (see `RERANKER_SPACE`)
           ) -> pd.DataFrame:
     "Budgeted AutoML sweep over code search model families → leaderboard (+ diagnostics report)."
     offline_env(ws)
     corpus = union_corpus(corpus, ws) if ',' in str(corpus) else corpus
     study = study or f'automl-{corpus}'
-    run_study(corpus, budget, families, study, storage, seed, ws, trials, epochs, max_train, pruner, use_wandb=wandb, trial_share=trial_share)
+    run_study(corpus, budget, families, study, storage, seed, ws, trials, epochs, max_train, pruner, use_wandb=wandb, trial_share=trial_share,
+              members=members, retriever=retriever, fixed=rerank)
     lb = automl_leaderboard(study, ws, storage, benchmark, annotations, top)
     if report: automl_report(study, ws, storage, benchmark, annotations, lb=lb)
     return lb
+
+automl.epilog = lambda: ('reranker trials: --hp KEY=VALUE holds a setting fixed instead of searched: ' + ', '.join(k for k, *_ in RERANKER_SPACE)
+                         + ', or sets another of train_reranker (bs, epochs, base, miner, valid_groups, threads)')

@@ -318,7 +318,7 @@ def onnx_encoder(run_id:str, ws=None, int8:bool=False, threads:int|None=None, gp
     q, c = (folder/f'model{sfx}', None) if meta['shared'] else (folder/f'query{sfx}', folder/f'code{sfx}')
     return OnnxEncoder(run_id, tok, q, c, threads, key=f"{key}{'-int8' if int8 else ''}", gpu=gpu)
 
-# %% ../nbs/04a_encode.ipynb #6d927727
+# %% ../nbs/04a_encode.ipynb #a73a3b42
 def bf16_cpu() -> bool:
     "Whether this CPU has bfloat16 instructions (AVX-512 BF16 or AMX BF16), read from `/proc/cpuinfo` (False where there is none)."
     if os.environ.get('CODESEARCH_BF16', '').strip() in ('0', '1'): return os.environ['CODESEARCH_BF16'].strip() == '1'

@@ -11,12 +11,13 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 import numpy as np, pandas as pd
+from fastcore.basics import patch
 import faiss
 from .core import CodeSearchError, PRETRAINED, workspace, ws_path, ws_dir, check_run_id, l2norm, offline_env, write_json, progress
 from .runs import run_dir, read_config, deployment
 from .store import check_pulled
 from .judgements import code_hash
-from .scorers import BM25Scorer, bm25_tokens
+from .scorers import BM25Scorer, bm25_tokens, RERANK_MIX, rerank_scores
 from .extract import lang_of, LANGS
 from .sources import Source, list_files, IGNORE_DIRS
 
@@ -24,9 +25,9 @@ from .sources import Source, list_files, IGNORE_DIRS
 __all__ = ['TABLE_COLS', 'INDEX_KINDS', 'FLAT_MAX', 'IVF_MAX', 'MODES', 'NOTHING_DEPLOYED', 'index_dir', 'signature_of',
            'function_table', 'index_params', 'new_index', 'use_gpu', 'fill_index', 'exact_topk', 'tune_nprobe',
            'load_chunks', 'embed_chunks', 'build_bm25', 'load_bm25', 'read_meta', 'merge_tables', 'index_functions',
-           'editor_link', 'rrf', 'Searcher', 'load_run_encoder', 'repo_identity', 'index_sources', 'list_source_files',
-           'source_functions', 'preview_sources', 'format_preview', 'shown_text', 'build_index', 'run_searcher',
-           'clean_text', 'format_results', 'query', 'watch_sources']
+           'editor_link', 'rrf', 'Searcher', 'load_rerank_run', 'load_run_encoder', 'repo_identity', 'index_sources',
+           'list_source_files', 'source_functions', 'preview_sources', 'format_preview', 'shown_text', 'build_index',
+           'run_searcher', 'clean_text', 'format_results', 'query', 'watch_sources']
 
 # %% ../nbs/08_index.ipynb #00000005
 def index_dir(run_id:str, # run whose index it is
@@ -384,6 +385,8 @@ class Searcher:
     def __init__(self, folder:str|Path, # index folder
                  encoder, # encoder with `encode_queries` (see `core`)
                  threads:int|None=None, # faiss threads (None: faiss's default)
+                 reranker=None, # a second stage with `score_pairs(queries, codes)` (see `rerank_with`); None: none
+                 rerank_k:int=50, # candidates the reranker re-scores per query
                 ):
         self.folder = Path(folder)
         self.meta = read_meta(self.folder)
@@ -397,6 +400,8 @@ class Searcher:
         self.languages = sorted(set(self.langs[self.live]))
         self.roots = self.meta.get('roots') or {}
         self._sel, self._bm25, self._lock = {}, None, threading.Lock()
+        self._texts, self._rlock, self.reranker, self.rerank_k, self.rerank_mix, self._rerank_s = None, threading.Lock(), None, int(rerank_k), RERANK_MIX, 0.0
+        if reranker is not None: self.rerank_with(reranker, rerank_k)
         if threads: faiss.omp_set_num_threads(threads)
         p = self.meta['params']
         if p['kind'] == 'hnsw': self.index.hnsw.efSearch = p['efSearch']
@@ -404,13 +409,14 @@ class Searcher:
 
     def __len__(self): return int(self.live.sum())
 
-    def allowed(self, lang:str|None=None, path:str|None=None) -> np.ndarray|None:
-        "Row ids a search may return (None: all rows): live rows of language `lang` whose path matches the glob `path`."
+    def allowed(self, lang:str|None=None, path:str|tuple|None=None) -> np.ndarray|None:
+        "Row ids a search may return (None: all rows): live rows of language `lang` whose path matches the glob `path` (or any glob of a tuple)."
         if lang is None and path is None and self.live.all(): return None
         if (lang, path) not in self._sel:
             m = self.live if lang is None else self.live & (self.langs == lang)
             if path is not None:
-                g = path.removeprefix('./'); rx = re.compile(fnmatch.translate(g + '*' if g.endswith('/') else g))  # `*` crosses `/`
+                gs = [g.removeprefix('./') for g in ((path,) if isinstance(path, str) else path)]
+                rx = re.compile('|'.join(f'(?:{fnmatch.translate(g + "*" if g.endswith("/") else g)})' for g in gs))  # `*` crosses `/`
                 m = m & np.fromiter((rx.match(p) is not None for p in self.paths), bool, len(self.paths))
             if len(self._sel) > 256: self._sel.clear()
             self._sel[lang, path] = np.flatnonzero(m).astype('int64')
@@ -459,27 +465,32 @@ class Searcher:
                k:int=10, # results per query
                lang:str|None=None, # only functions of this language
                mode:str='dense', # 'dense', 'hybrid' or 'bm25'
-               path:str|None=None, # only functions in files whose path (relative to the indexed folder) matches this glob
+               path:str|tuple|None=None, # only functions in files whose path (relative to the indexed folder) matches this glob (or one of a tuple)
               ) -> list[list[dict]]:
-        "The top `k` functions for each query, as result dicts (best first)."
+        "The top `k` functions for each query, as result dicts (best first); with a reranker, the first stage's top `max(k, rerank_k)` re-scored."
         if isinstance(queries, str): queries = [queries]
         if mode not in MODES: raise CodeSearchError(f'mode {mode!r} is unknown; use one of {", ".join(MODES)}')
         t0 = time.perf_counter()
         qv = l2norm(self.encoder.encode_queries(list(queries))) if mode != 'bm25' else None
         t1 = time.perf_counter()
-        wide = max(100, k) if mode == 'hybrid' else k
+        n = max(k, self.rerank_k) if self.reranker is not None else k
+        wide = max(100, n) if mode == 'hybrid' else n
         if qv is not None: D, I = self.dense(qv, wide, lang, path)
-        out = []
+        found = []
         for j, q in enumerate(queries):
             if mode == 'dense': hits = [(int(i), float(d)) for d, i in zip(D[j], I[j]) if i >= 0]
             else:
                 s, ids = self.sparse(q, wide, lang, path)
                 if mode == 'bm25': hits = [(int(i), float(v)) for v, i in zip(s, ids)]
                 else: hits = rrf([[int(i) for i in I[j] if i >= 0], [int(i) for i in ids]])
-            hits = hits[:k]
-            out.append([dict(rank=r, score=round(sc, 5), **row) for r, ((i, sc), row) in enumerate(zip(hits, self.rows([i for i, _ in hits])), 1)])
+            found.append(hits[:n])
         t2 = time.perf_counter()
-        self.last_timing = dict(encode_ms=round((t1 - t0) * 1e3, 3), search_ms=round((t2 - t1) * 1e3, 3))
+        found = self.rerank(queries, found, k) if self.reranker is not None else [[(i, sc) for i, sc in h[:k]] for h in found]
+        out = [[dict(rank=r, score=round(h[1], 5), **({} if len(h) < 4 else dict(first_score=round(h[2], 5), rerank_score=round(h[3], 5))), **row)
+                for r, (h, row) in enumerate(zip(hits, self.rows([h[0] for h in hits])), 1)] for hits in found]
+        t3 = time.perf_counter()
+        self.last_timing = dict(encode_ms=round((t1 - t0) * 1e3, 3), search_ms=round((t3 - t1) * 1e3, 3))
+        if self.reranker is not None: self.last_timing['rerank_ms'] = round(self._rerank_s * 1e3, 3)
         return out
 
     def editor(self, repo:str, path:str, line:int) -> str:
@@ -499,6 +510,76 @@ class Searcher:
             r['start_line'], r['end_line'] = int(r['start_line']), int(r['end_line'])
             r['editor'] = self.editor(r['repo'], r['path'], r['start_line'])
         return recs
+
+# %% ../nbs/08_index.ipynb #af10fa9b
+@patch
+def rerank_with(self:Searcher,
+                reranker=None, # has `score_pairs(queries, codes)`, e.g. a `rerank.CrossEncoder` (see `load_rerank_run`); None: no second stage
+                k:int=50, # candidates re-scored per query: the first stage's top `max(k, results wanted)`
+                mix:float=RERANK_MIX, # weight of the first stage's standardised score (`scorers.rerank_scores`)
+               ) -> Searcher:
+    "Make each search of this searcher two-stage: the first stage's top `k` re-scored by `reranker`. Returns `self`."
+    if reranker is not None and not callable(getattr(reranker, 'score_pairs', None)):
+        raise CodeSearchError(f'{type(reranker).__name__} cannot rerank: a reranker has score_pairs(queries, codes); load one with `load_rerank_run`')
+    if not 1 <= int(k) <= 1000: raise CodeSearchError(f'rerank_k={k}: re-score 1 to 1000 candidates per query')
+    self.reranker, self.rerank_k, self.rerank_mix, self._rerank_s = reranker, int(k), float(mix), 0.0
+    return self
+
+@patch(as_prop=True)
+def texts(self:Searcher) -> np.ndarray:
+    "What the first stage read of each row (the encoder's text in `codes.parquet`): what the reranker reads."
+    if self._texts is None:
+        with self._rlock:
+            if self._texts is None:
+                p = self.folder/'codes.parquet'
+                t = pd.read_parquet(p, columns=['text'])['text'] if p.exists() else self.table['code']
+                if len(t) != len(self.table): t = self.table['code']  # an index written before `codes.parquet` kept every row
+                self._texts = t.fillna('').astype(str).to_numpy()
+    return self._texts
+
+
+# %% ../nbs/08_index.ipynb #b0b60f51
+@patch
+def rerank(self:Searcher,
+           queries:list[str], # the queries
+           hits:list[list[tuple]], # each query's candidates: (row id, first-stage score), best first
+           k:int, # results kept per query
+          ) -> list[list[tuple]]:
+    "Each query's candidates re-scored by the reranker and mixed with their first-stage scores (`scorers.rerank_scores`): the top `k` as (row id, score, first-stage score, reranker score)."
+    t0, texts = time.perf_counter(), self.texts
+    qs, cs = [q for q, h in zip(queries, hits) for _ in h], [texts[i] for h in hits for i, _ in h]
+    with self._rlock: r = np.asarray(self.reranker.score_pairs(qs, cs), np.float64) if qs else np.zeros(0)  # one model, one caller at a time
+    out, at = [], 0
+    for h in hits:
+        f, s = np.array([sc for _, sc in h], np.float64), r[at:at + len(h)]; at += len(h)
+        m = rerank_scores(f[None], s[None], self.rerank_mix)[0] if len(h) else f
+        out.append([(h[j][0], float(m[j]), float(f[j]), float(s[j])) for j in np.argsort(-m, kind='stable')[:k]])
+    self._rerank_s = time.perf_counter() - t0
+    return out
+
+
+# %% ../nbs/08_index.ipynb #f3ae9362
+_RERANKERS = {}
+
+def load_rerank_run(run_id:str, # a reranker run (`codesearch rerank train`)
+                    ws:str|Path|None=None, # workspace
+                   ):
+    "The cross-encoder of reranker run `run_id` (loaded once per process and `model.pt`), or a one-line error that says what to give instead."
+    check_run_id(run_id)
+    if not (run_dir(run_id, ws, must_exist=False)/'config.json').exists():
+        raise CodeSearchError(f'reranker {run_id!r}: no such run; train one with `codesearch rerank train` (`codesearch runs` lists the runs)')
+    cfg = read_config(run_id, ws)
+    if cfg.get('kind') != 'reranker':
+        raise CodeSearchError(f'run {run_id!r} is not a reranker (it is a {cfg.get("model") or "pretrained"} retriever): rerank with a run made by `codesearch rerank train`')
+    w = run_dir(run_id, ws)/'model.pt'
+    key = (str(w), w.stat().st_mtime_ns if w.exists() else 0)
+    if key not in _RERANKERS:
+        from codesearch_nb.rerank import load_reranker  # torch: only when a reranker is asked for
+        ce = load_reranker(run_id, ws)
+        if len(_RERANKERS) >= 2: _RERANKERS.clear()
+        _RERANKERS[key] = ce
+    return _RERANKERS[key]
+
 
 # %% ../nbs/08_index.ipynb #0000002e
 def load_run_encoder(run_id:str, # run whose encoder to load
@@ -713,21 +794,27 @@ _SEARCHERS = {}
 def run_searcher(run_id:str, # run whose index to load
                  ws:str|Path|None=None, # workspace
                  encoder=None, # encoder to use instead of the run's
+                 rerank:str|None=None, # a reranker run: re-score the first stage's top `rerank_k` with it (see `rerank_with`)
+                 rerank_k:int=50, # candidates the reranker reads per query
                 ) -> Searcher:
-    "A (cached) `Searcher` on run `run_id`'s index."
+    "A (cached) `Searcher` on run `run_id`'s index, reranking with run `rerank` when given (and not otherwise)."
     if run_id not in PRETRAINED and not (run_dir(run_id, ws, must_exist=False)/'config.json').exists():
         raise CodeSearchError(f'run {run_id!r} does not exist; `codesearch runs` lists the runs')
+    if run_id not in PRETRAINED and read_config(run_id, ws).get('kind') == 'reranker':
+        raise CodeSearchError(f'run {run_id!r} is a reranker, not a retriever: search with a retriever and rerank with it, e.g. `codesearch query "read a file" --run minilm --rerank {run_id}`')
     folder = index_dir(run_id, ws)
     meta = read_meta(folder)
-    if meta.get('status') != 'ready':
-        held = [s for (f, *_), s in _SEARCHERS.items() if f == str(folder)]
-        if held: return held[0]  # an update is under way (`--watch`): answer from the index loaded before it
+    held = [s for (f, *_), s in _SEARCHERS.items() if f == str(folder)] if meta.get('status') != 'ready' else []
+    if meta.get('status') != 'ready' and not held:
         raise CodeSearchError(f'run {run_id!r} has no index; build it with `codesearch index {run_id}` (add --source PATH to index a folder)')
+    ce = load_rerank_run(rerank, ws) if rerank else None
+    if held: return held[0].rerank_with(ce, rerank_k)  # an update is under way (`--watch`): answer from the index loaded before it
     key = (str(folder), (folder/'meta.json').stat().st_mtime_ns, meta.get('builds'), meta.get('built_at'))
     if key not in _SEARCHERS:
         s = Searcher(folder, encoder or load_run_encoder(run_id, ws))
         _SEARCHERS.clear(); _SEARCHERS[key] = s
-    return _SEARCHERS[key]
+    return _SEARCHERS[key].rerank_with(ce, rerank_k)
+
 
 # %% ../nbs/08_index.ipynb #6028c776
 _C = dict(score='\033[33m', loc='\033[36m', sig='\033[1;32m', dim='\033[2m', end='\033[0m')
@@ -745,7 +832,8 @@ def format_results(results:list[dict], # from `Searcher.search`
     lines = []
     for r in results:
         path, lang, sig = (clean_text(r[x]) for x in ('path', 'language', 'signature'))
-        lines.append(f"{r['rank']:>3}  {c['score']}{r['score']:.4f}{c['end']}  {c['loc']}{path}:{r['start_line']}{c['end']}  {c['dim']}[{lang}]{c['end']}")
+        two = f"  {c['dim']}(first {r['first_score']:.4f}, rerank {r['rerank_score']:.4f}){c['end']}" if 'rerank_score' in r else ''
+        lines.append(f"{r['rank']:>3}  {c['score']}{r['score']:.4f}{c['end']}  {c['loc']}{path}:{r['start_line']}{c['end']}  {c['dim']}[{lang}]{c['end']}{two}")
         lines.append(f"     {c['sig']}{sig}{c['end']}")
         if r['summary']: lines.append(f"     {c['dim']}{' '.join(clean_text(r['summary']).split())[:160]}{c['end']}")
     return '\n'.join(lines) if lines else 'no results'
@@ -762,19 +850,22 @@ def query(q:str, # what to look for, in plain English
           mode:str='dense', # dense, hybrid (BM25 + dense, reciprocal-rank fusion) or bm25
           ws:str|None=None, # workspace
           path:str|None=None, # only files whose path (relative to the indexed folder) matches this glob, e.g. 'src/*.py' (`*` crosses folders)
+          rerank:str|None=None, # a reranker run (`codesearch rerank train`): re-score the first stage's top --rerank-k with it
+          rerank_k:int=50, # how many of the first stage's best the reranker reads (at least -k)
          ) -> list[dict]:
     "Search the index of a run (the deployed one by default) and print the ranked functions."
     if not q or not q.strip(): raise CodeSearchError('empty query; say what the code should do, e.g. "read a csv file"')
     if not 1 <= k <= 1000: raise CodeSearchError(f'-k {k}: give a number of results between 1 and 1000')
+    if rerank and rerank_k < k: raise CodeSearchError(f'--rerank-k {rerank_k} is less than -k {k}: the reranker reads at least the results shown; raise --rerank-k or lower -k')
     if run is None:
         if not (d := deployment(ws)): raise CodeSearchError(NOTHING_DEPLOYED)
         run = d['run_id']
-    s = run_searcher(run, ws)
+    s = run_searcher(run, ws, rerank=rerank, rerank_k=rerank_k)
     if lang is not None and lang not in s.languages: raise CodeSearchError(f'--lang {lang}: not in this index (it has {", ".join(s.languages)})')
     if path is not None and not len(s.allowed(path=path)):
         raise CodeSearchError(f'--path {path}: no indexed file matches; paths are relative to the indexed folder, e.g. {s.paths[s.live][0]} (`*` matches across folders)')
     res = s.search(q, k=k, lang=lang, mode=mode, path=path)[0]
-    if json: print(jsonlib.dumps(dict(query=q, run_id=run, k=k, lang=lang, mode=mode, path=path, **s.last_timing,
+    if json: print(jsonlib.dumps(dict(query=q, run_id=run, k=k, lang=lang, mode=mode, path=path, rerank=rerank, rerank_k=rerank_k if rerank else None, **s.last_timing,
                                       results=[{x: v for x, v in r.items() if x != 'code'} for r in res]), indent=1))
     else: print(format_results(res, color=sys.stdout.isatty()))
     return res

@@ -17,12 +17,12 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from .core import CodeSearchError, check_run_id
 from .runs import deployment, read_config
-from .index import run_searcher, index_dir, read_meta, MODES
+from .index import run_searcher, load_rerank_run, index_dir, read_meta, MODES
 from .serve import MAX_K, MAX_QUERY, _INVISIBLE
 
 # %% auto #0
-__all__ = ['RESULT_FIELDS', 'CODE_MAX', 'INSTRUCTIONS', 'SearchTools', 'tool_errors', 'check_search', 'path_matches',
-           'mark_hidden', 'search_functions', 'function_source', 'as_tool', 'make_server', 'mcp']
+__all__ = ['RESULT_FIELDS', 'RERANK_FIELDS', 'CODE_MAX', 'INSTRUCTIONS', 'SearchTools', 'tool_errors', 'check_search',
+           'path_matches', 'mark_hidden', 'search_functions', 'function_source', 'as_tool', 'make_server', 'mcp']
 
 # %% ../nbs/10_mcp_server.ipynb #00000008
 _log = logging.getLogger(__name__)
@@ -32,9 +32,12 @@ class SearchTools:
     def __init__(self, run_id:str|None=None, # run to serve (None: the deployed one)
                  ws:str|None=None, # workspace
                  encoder=None, # query encoder to use instead of the run's (examples, tests)
+                 rerank:str|None=None, # a reranker run: re-score the first stage's top `rerank_k` with it, whichever run is served
+                 rerank_k:int=50, # candidates the reranker reads per search (a request for more results reranks that many)
                 ):
         self.run_id = check_run_id(run_id) if run_id else None
         self.ws, self.encoder, self.deployed = ws, encoder, run_id is None
+        self.rerank, self.rerank_k = (check_run_id(rerank) if rerank else None), rerank_k
         self._lock = threading.Lock()
 
     def searcher(self):
@@ -46,7 +49,7 @@ class SearchTools:
                                                 '(or serve one with `codesearch mcp --run RUN_ID`)')
                 self.run_id = d['run_id']
                 _log.info('serving the deployed run %s', self.run_id)
-            return run_searcher(self.run_id, self.ws, encoder=self.encoder)
+            return run_searcher(self.run_id, self.ws, encoder=self.encoder, rerank=self.rerank, rerank_k=self.rerank_k)
 
 # %% ../nbs/10_mcp_server.ipynb #0000000c
 @contextmanager
@@ -92,6 +95,7 @@ def mark_hidden(d:dict, # a result: text fields are checked
 
 # %% ../nbs/10_mcp_server.ipynb #00000012
 RESULT_FIELDS = ('rank', 'score', 'id', 'path', 'start_line', 'end_line', 'func_name', 'language', 'signature', 'summary')
+RERANK_FIELDS = ('first_score', 'rerank_score')  # with a reranker: the two scores `score` mixes
 
 def search_functions(s, # a `Searcher`
                      query:str, # what to look for
@@ -100,12 +104,10 @@ def search_functions(s, # a `Searcher`
                      path:str|None=None, # only paths matching this glob (`path_matches`)
                      mode:str='dense', # one of `index.MODES`
                     ) -> list[dict]:
-    "The top `k` results of `s` for `query`; with `path`, the first `k` matching it among the top `min(10·k, len(s))`."
+    "The top `k` results of `s` for `query` among the functions of `lang` whose path matches `path` (as `path_matches` does)."
     if lang is not None and lang not in s.languages: raise CodeSearchError(f'lang {lang!r} is not in this index; it has {", ".join(s.languages)}')
-    wide = max(k, min(10 * k, len(s))) if path else k
-    res = s.search(query, k=wide, lang=lang, mode=mode)[0]
-    if path: res = [r for r in res if path_matches(r['path'], path)]
-    return [mark_hidden({**{f: r[f] for f in RESULT_FIELDS}, 'rank': i}) for i, r in enumerate(res[:k], 1)]
+    res = s.search(query, k=k, lang=lang, mode=mode, path=(path, '*/' + path) if path else None)[0]
+    return [mark_hidden({f: r[f] for f in RESULT_FIELDS + RERANK_FIELDS if f in r}) for r in res]
 
 # %% ../nbs/10_mcp_server.ipynb #00000013
 @patch
@@ -122,7 +124,8 @@ def search_code(self:SearchTools,
         s = self.searcher()
         res = search_functions(s, q, k, lang, path or None, mode)
         out = dict(run_id=self.run_id, query=q, mode=mode, results=res)
-        if path and len(res) < k: out['note'] = f'{len(res)} of the top {max(k, min(10 * k, len(s)))} functions match path {path!r}'
+        if self.rerank: out['rerank'] = dict(run_id=self.rerank, k=max(k, self.rerank_k))
+        if path and len(res) < k: out['note'] = f'path {path!r} matches only {len(res)} function{"s" * (len(res) != 1)}{f" in {lang}" if lang else ""}'
         return out
 
 # %% ../nbs/10_mcp_server.ipynb #00000018
@@ -156,7 +159,8 @@ def index_status(self:SearchTools) -> dict:
         except CodeSearchError: model = None
         return dict(run_id=self.run_id, served='deployed' if self.deployed else 'given', model=model, encoder=m.get('encoder'),
                     kind=m.get('kind'), functions=len(s), languages=s.languages, built_at=m.get('built_at'), dim=m.get('dim'),
-                    corpus=m.get('corpus'), sources=m.get('sources'), modes=list(MODES))
+                    corpus=m.get('corpus'), sources=m.get('sources'), modes=list(MODES),
+                    rerank=dict(run_id=self.rerank, k=self.rerank_k) if self.rerank else None)
 
 # %% ../nbs/10_mcp_server.ipynb #0000001d
 def as_tool(method) -> Callable:
@@ -176,10 +180,12 @@ get_function to read the source of a result, and index_status to see what code i
 def make_server(run_id:str|None=None, # run to serve (None: the deployed run, looked up at the first tool call)
                 ws:str|None=None, # workspace
                 encoder=None, # query encoder to use instead of the run's (examples, tests)
+                rerank:str|None=None, # a reranker run: search_code re-scores the first stage's top `rerank_k` with it
+                rerank_k:int=50, # candidates the reranker reads per search
                ) -> MCPServer:
     "An MCP server with the tools `search_code`, `get_function` and `index_status` on a run's index."
     from codesearch_nb import __version__
-    tools = SearchTools(run_id, ws, encoder)
+    tools = SearchTools(run_id, ws, encoder, rerank, rerank_k)
     srv = MCPServer('codesearch', instructions=INSTRUCTIONS, version=__version__, log_level='WARNING')
     ro = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
     for m in (tools.search_code, tools.get_function, tools.index_status): srv.add_tool(as_tool(m), annotations=ro)
@@ -199,9 +205,14 @@ def _startup_note(run_id:str|None, ws) -> str:
 
 def mcp(run:str|None=None, # run to serve (default: the deployed one)
         ws:str|None=None, # workspace
+        rerank:str|None=None, # a reranker run (`codesearch rerank train`): search_code re-scores the first stage's top --rerank-k with it
+        rerank_k:int=50, # candidates the reranker reads per search (a request for more results reranks that many)
        ):
     "Serve code search to coding agents over MCP (stdio): tools search_code, get_function and index_status."
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format='%(asctime)s codesearch mcp %(levelname)s %(message)s')
-    srv = make_server(run, ws)
-    _log.info(_startup_note(run, ws))
+    if rerank:
+        if not 1 <= rerank_k <= 1000: raise CodeSearchError(f'--rerank-k {rerank_k}: re-score 1 to 1000 candidates per search')
+        with redirect_stdout(sys.stderr): load_rerank_run(rerank, ws)  # a bad run fails here, before an agent connects; loaded once
+    srv = make_server(run, ws, rerank=rerank, rerank_k=rerank_k)
+    _log.info(_startup_note(run, ws) + (f'; reranking the top {rerank_k} with {rerank}' if rerank else ''))
     srv.run('stdio')

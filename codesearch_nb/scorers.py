@@ -13,8 +13,9 @@ from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, 
 from .runs import check_finished, pretrained_run, read_config
 
 # %% auto #0
-__all__ = ['RERANK_MIX', 'BASELINES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens', 'bm25_docs', 'BM25Scorer',
-           'pretrained_scorer', 'zscore', 'Blend', 'Rerank', 'get_scorer']
+__all__ = ['RERANK_MIX', 'BASELINES', 'FUSE_PREFIXES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens',
+           'bm25_docs', 'BM25Scorer', 'pretrained_scorer', 'zscore', 'Blend', 'rerank_scores', 'Rerank', 'parse_fusion',
+           'fusion_spec', 'get_scorer']
 
 # %% ../nbs/06_scorers.ipynb #0000002c
 class Scorer:
@@ -180,6 +181,13 @@ class Blend(Scorer):
 # %% ../nbs/06_scorers.ipynb #99d63ee7
 RERANK_MIX = 1.0  # default weight of the first stage's standardised score beside the reranker's
 
+def rerank_scores(first:np.ndarray, # (n_queries, k) first-stage scores of each query's candidates
+                  second:np.ndarray, # (n_queries, k) the reranker's scores of the same candidates
+                  mix:float=RERANK_MIX, # weight of the first stage's standardised score
+                 ) -> np.ndarray:
+    "The two-stage score of each candidate: the reranker's score standardised per query, plus `mix` times the first stage's (what `Rerank` and `index.Searcher` rank by)."
+    return zscore(second) + mix * zscore(first)
+
 class Rerank(Scorer):
     "Two-stage scoring: `first` scores every function, a pair scorer re-scores each query's top `k`, which then rank first."
     dense = False
@@ -211,7 +219,7 @@ class Rerank(Scorer):
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
         r = self.pair_scores([q for q in queries for _ in range(k)], [codes[j] for row in top for j in row]).reshape(len(queries), k)
         out = zscore(s) - 1e3
-        np.put_along_axis(out, top, zscore(r) + self.mix * zscore(np.take_along_axis(s, top, 1)) + 1e3, 1)
+        np.put_along_axis(out, top, rerank_scores(np.take_along_axis(s, top, 1), r, self.mix) + 1e3, 1)
         return out
 
 # %% ../nbs/06_scorers.ipynb #00000037
@@ -223,7 +231,34 @@ def _run_scorer(run_id, d, ws):
     w, enc = d/'model.pt', run_encoder(run_id, ws)
     return DenseScorer(enc, run_id, cache_id=f"run-{run_id}-{w.stat().st_mtime_ns if w.exists() else 0}-{getattr(enc, 'backend', 'torch')}", ws=ws)
 
-def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), an encoder object, a scorer object or a function
+FUSE_PREFIXES = {'fuse:': 'interp', 'fuse-rrf:': 'rrf'}  # spec prefix → `Blend` method
+
+def parse_fusion(spec:str, # 'fuse:minilm=0.5,bm25=0.1' (interp) or 'fuse-rrf:minilm,bm25' (weights default to 1)
+                ) -> tuple[str, list[tuple[str, float]]]:
+    "The method and (member, weight) pairs of a fusion spec; members are 'bm25' or run ids, weights are positive numbers."
+    pre = next((p for p in FUSE_PREFIXES if str(spec).startswith(p)), None)
+    bad = lambda why: CodeSearchError(f"fusion {spec!r}: {why}; write it as fuse:minilm=0.5,bm25=0.1 (or fuse-rrf:minilm,bm25)")
+    if pre is None: raise bad(f'start it with {" or ".join(FUSE_PREFIXES)}')
+    out = []
+    for part in str(spec)[len(pre):].split(','):
+        name, eq, w = part.strip().partition('=')
+        if not name: raise bad('a member is empty')
+        if name != 'bm25': check_run_id(name)
+        try: w = float(w) if eq else 1.0
+        except ValueError: raise bad(f'weight {w!r} of {name} is not a number') from None
+        if not w > 0: raise bad(f'weight of {name} must be more than 0')
+        if name in dict(out): raise bad(f'{name} is named twice')
+        out.append((name, w))
+    return FUSE_PREFIXES[pre], out
+
+def fusion_spec(members:list, # (member, weight) pairs; zero weights are left out
+                method:str='interp', # 'interp' or 'rrf'
+               ) -> str:
+    "The canonical fusion spec of `members` (what `get_scorer` reads back)."
+    pre = {v: k for k, v in FUSE_PREFIXES.items()}[method]
+    return pre + ','.join(f'{m}={float(w):.4g}' for m, w in members if w > 0)
+
+def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), a fusion spec ('fuse:minilm=0.5,bm25=0.1'), an encoder, a scorer or a function
                ws=None, # workspace (runs and the embedding cache)
                rerank:str|None=None, # a reranker run: re-score each query's top `rerank_k` with it (see `Rerank`)
                rerank_k:int=50, # how many of the first stage's best the reranker reads
@@ -237,6 +272,9 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), an enc
     if isinstance(model, (str, Path)):
         model = str(model)
         if model == 'bm25': return BM25Scorer()
+        if model.startswith(tuple(FUSE_PREFIXES)):
+            method, mem = parse_fusion(model)
+            return Blend([get_scorer(m, ws) for m, _ in mem], [w for _, w in mem], method, name=fusion_spec(mem, method))
         check_run_id(model)
         if model in PRETRAINED: pretrained_run(model, workspace(ws, create=True))
         d = workspace(ws)/'runs'/model
@@ -250,4 +288,4 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), an enc
         return DenseScorer(model, cache_id=getattr(model, 'cache_id', None), ws=ws)
     if callable(getattr(model, 'score', None)): return FnScorer(model.score, getattr(model, 'name', type(model).__name__))
     if callable(model): return FnScorer(model)
-    raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, mpnet, an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')
+    raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, mpnet, a fusion spec (fuse:minilm=0.5,bm25=0.1), an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')

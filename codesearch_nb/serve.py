@@ -14,7 +14,8 @@ from .core import workspace
 from .runs import run_dir, read_config, read_metrics, check_finished, deployment, deploy_history
 from .store import store_url, pull, push, read_pointer, move_pointer, rollback_target
 from .judgements import judgements_dir, judgement, add_judgements, grades_for, function_ref, STORE_FILE
-from .index import index_dir, read_meta, build_index, load_run_encoder, Searcher, MODES
+from .index import index_dir, read_meta, build_index, load_run_encoder, load_rerank_run, Searcher, MODES
+from .scorers import RERANK_MIX
 
 # %% auto #0
 __all__ = ['LINK_SCHEMES', 'PAGE', 'SHOWN', 'LOOPBACK', 'SECURITY_HEADERS', 'MAX_JUDGE_BODY', 'MAX_QUERY', 'MAX_K', 'check_run',
@@ -26,12 +27,17 @@ def _encoder(run_id:str, ws=None):
     "The run's encoder (a module-level hook, so tests can substitute one)."
     return load_run_encoder(run_id, ws)
 
+def _reranker(run_id:str, ws=None):
+    "The reranker run's cross-encoder (a module-level hook, so tests can substitute one)."
+    return load_rerank_run(run_id, ws)
+
 def check_run(run_id:str, # run to check
               ws:str|Path|None=None, # workspace
               load:bool=True, # also load its encoder
              ) -> dict:
     "Check that run `run_id` can be served; return its metrics (empty if it has none)."
     rd, cfg = run_dir(run_id, ws), read_config(run_id, ws)
+    if cfg.get('kind') == 'reranker': raise CodeSearchError(f'run {run_id!r} is a reranker, not a retriever: deploy a retriever and rerank with it, `codesearch serve --rerank {run_id}`')
     weights = [p for p in rd.glob('*.pt')] + [p for p in rd.glob('*.safetensors')]
     if cfg.get('needs_weights', True) and not any(p.stat().st_size > 0 for p in weights) and not cfg.get('pretrained'):
         raise CodeSearchError(f'run {run_id!r}: no model weights (model.pt) in {rd}; train it again')
@@ -127,8 +133,10 @@ class LiveModel:
     "The searcher of the deployed run, reloaded in the background when `deployed/current.json` changes."
     def __init__(self, ws:str|Path|None=None, # workspace
                  background:bool=True, # load new deploys in a thread (False: in the request that sees them)
+                 reranker=None, # a second stage for every searcher it loads (see `index.Searcher.rerank_with`); it stays when the run changes
+                 rerank_k:int=50, # candidates the reranker reads per search
                 ):
-        self.ws, self.background = ws, background
+        self.ws, self.background, self.reranker, self.rerank_k = ws, background, reranker, rerank_k
         self.path = ws_dir('deployed', ws)/'current.json'
         self.state, self.error, self._loading, self._lock = None, None, None, threading.Lock()
 
@@ -144,7 +152,7 @@ class LiveModel:
             if old and old['record']['run_id'] == run and old['index_mtime'] == (index_dir(run, self.ws)/'meta.json').stat().st_mtime_ns:
                 self.state = {**old, 'stamp': stamp, 'record': rec}; self.error = None; return
             mt = (index_dir(run, self.ws)/'meta.json').stat().st_mtime_ns
-            s = Searcher(index_dir(run, self.ws), _encoder(run, self.ws))
+            s = Searcher(index_dir(run, self.ws), _encoder(run, self.ws), reranker=self.reranker, rerank_k=self.rerank_k)
             s.search('read a file', k=1)  # warm up before anyone sees it
             self.state = dict(stamp=stamp, record=rec, searcher=s, index_mtime=mt, loaded_at=time.time())
             self.error = None
@@ -471,11 +479,15 @@ MAX_QUERY, MAX_K = 500, 100
 def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
              allowed_hosts:list|None=None, # `Host` values served (`name` or `name:port`; default `LOOPBACK` names, any port)
              judging:bool=True, # collect relevance grades from the page (`add_judging`)
+             rerank:str|None=None, # a reranker run: every search re-scores the first stage's top `rerank_k` with it, whichever run is deployed
+             rerank_k:int=50, # candidates the reranker reads per search
             ):
     "The FastAPI search service for the deployed run of workspace `ws`."
     from fastapi import FastAPI, HTTPException, Query
     from fastapi.responses import HTMLResponse, JSONResponse
-    live = LiveModel(ws)
+    if rerank and not 1 <= rerank_k <= 1000: raise CodeSearchError(f'--rerank-k {rerank_k}: re-score 1 to 1000 candidates per search')
+    live = LiveModel(ws, reranker=_reranker(rerank, ws) if rerank else None, rerank_k=rerank_k)
+    two = dict(run_id=rerank, k=rerank_k, mix=RERANK_MIX) if rerank else None
     app = FastAPI(title='codesearch', description='Semantic code search over the deployed run.', docs_url=None, redoc_url=None)
     app.state.live = live
     doc, hosts = page(MAX_QUERY), list(LOOPBACK if allowed_hosts is None else allowed_hosts)
@@ -514,7 +526,7 @@ def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
         except CodeSearchError as e: raise HTTPException(422, str(e))
         tm = dict(s.last_timing)
         res = [dict(shown(r, html=highlight in ('1', 'true', 'yes')), ref=function_ref(r)) for r in res]
-        return dict(query=q, k=kk, lang=lang, mode=mode, run_id=st['record']['run_id'],
+        return dict(query=q, k=kk, lang=lang, mode=mode, run_id=st['record']['run_id'], rerank=two,
                     took_ms=round((time.perf_counter() - t0) * 1e3, 3), **tm, results=res)
 
     @app.get('/health')
@@ -522,14 +534,14 @@ def make_app(ws:str|Path|None=None, # workspace whose deployed run is served
         "Whether a run is loaded and serving."
         st = live.get()
         body = dict(status='ok' if st else 'no model', run_id=st['record']['run_id'] if st else None,
-                    index_size=len(st['searcher']) if st else 0, error=live.error['message'] if live.error else None)
+                    index_size=len(st['searcher']) if st else 0, rerank=rerank, error=live.error['message'] if live.error else None)
         return JSONResponse(body, status_code=200 if st else 503)
 
     @app.get('/model')
     def model():
         "The deployed run: deploy record, metrics and index."
         st = need(); s = st['searcher']; m = s.meta
-        return dict(st['record'], judging=judging, index=dict(kind=m['kind'], size=len(s), vectors=s.index.ntotal, dim=m['dim'],
+        return dict(st['record'], judging=judging, rerank=two, index=dict(kind=m['kind'], size=len(s), vectors=s.index.ntotal, dim=m['dim'],
                                                params=m['params'], languages=s.languages, built_at=m.get('built_at'),
                                                encoder=m.get('encoder')))
 
@@ -559,6 +571,8 @@ def serve(host:str='127.0.0.1', # address to listen on (loopback by default)
           judging:bool=True, # collect relevance grades from the page into the workspace's judgements/ (--no-judging: off)
           follow:str|None=None, # a run store to follow: serve the run its deployment pointer names, and switch when it moves
           interval:float=5.0, # seconds between looks at the followed store
+          rerank:str|None=None, # a reranker run (`codesearch rerank train`): re-score each search's top --rerank-k with it; it stays when the served run changes (deploy, --follow)
+          rerank_k:int=50, # candidates the reranker reads per search (a request for more results reranks that many)
          ):
     "Serve the deployed run: JSON search API and a web page, reloading on `codesearch deploy`."
     import uvicorn, faiss, torch
@@ -570,9 +584,10 @@ def serve(host:str='127.0.0.1', # address to listen on (loopback by default)
         except CodeSearchError as e: print(f'follow {follow}: {e}', flush=True)
         threading.Thread(target=_follow_loop, args=(follow, ws, interval, threading.Event()), daemon=True).start()
         print(f'following the run store {follow} every {interval:g} s', flush=True)
-    app = make_app(ws, allowed_hosts=bind_hosts(host, port, allowed_hosts), judging=judging)
+    app = make_app(ws, allowed_hosts=bind_hosts(host, port, allowed_hosts), judging=judging, rerank=rerank, rerank_k=rerank_k)
     st = app.state.live.wait()
-    print(f"serving {'run ' + st['record']['run_id'] if st else 'nothing yet (deploy a run with `codesearch deploy RUN_ID`)'} on http://{host}:{port}/", flush=True)
+    print(f"serving {'run ' + st['record']['run_id'] if st else 'nothing yet (deploy a run with `codesearch deploy RUN_ID`)'} on http://{host}:{port}/"
+          + (f', reranking the top {rerank_k} with {rerank}' if rerank else ''), flush=True)
     if host in ('0.0.0.0', '::') and not allowed_hosts: print('answering loopback names only; give the names clients use with --allowed-hosts', flush=True)
     print(f'grades from the page are stored in {judgements_dir(ws)/STORE_FILE}' if judging else 'judging is off: the page shows no grade buttons', flush=True)
     uvicorn.run(app, host=host, port=port, log_level='warning')

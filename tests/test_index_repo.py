@@ -173,3 +173,54 @@ def test_a_pretrained_run_indexes_a_folder_in_a_fresh_workspace(tmp_path, monkey
     assert p['files'] == {'python': 1} and not w.exists() and 'indexing the current folder' in out.getvalue()
     with contextlib.redirect_stdout(io.StringIO()): meta = ix.build_index('minilm', ws=str(w), source=[str(r)])
     assert meta['live'] == 1 and (w/'runs'/'minilm'/'index'/'meta.json').exists()
+
+
+def _repo(tmp_path):
+    r = tmp_path/'proj'
+    put(r, 'src/net.py', 'def fetch_url(url):\n    "Download the page at url."\n    return url\n\ndef parse_url(url):\n    "Split a url into its parts."\n    return url.split("/")\n')
+    put(r, 'src/files.py', 'def read_text(path):\n    "Read a text file."\n    return open(path).read()\n\ndef write_text(path, s):\n    "Write a text file."\n    open(path, "w").write(s)\n')
+    put(r, 'tests/test_net.py', 'def test_fetch_url():\n    "Download the page at url in a test."\n    assert fetch_url("u")\n')
+    return r
+
+
+def test_query_without_rerank_never_imports_torch(tmp_path, ws):
+    "`codesearch query` as a user runs it, in a fresh process: without --rerank, torch is never imported (the cold-start path)."
+    w, _ = ws
+    build(w, source=[str(_repo(tmp_path))])
+    code = ('import sys, json; import codesearch_nb.index as ix; from codesearch_nb.testing import HashEncoder\n'
+            'ix.load_run_encoder = lambda *a, **k: HashEncoder()\n'
+            'from codesearch_nb.cli import main\n'
+            'rc = main(sys.argv[1:]); print(json.dumps(dict(rc=rc, torch="torch" in sys.modules)))')
+    p = subprocess.run([sys.executable, '-c', code, 'query', 'read a file', '--run', RUN, '-k', '2', '--workspace', str(w)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout.splitlines()[-1]) == dict(rc=0, torch=False), p.stdout
+    assert 'src/files.py:1' in p.stdout
+
+
+def test_query_cli_with_rerank(tmp_path, ws, add_reranker, capsys):
+    "`codesearch query --rerank RUN --rerank-k K`: the first stage's top K re-scored, filters kept, mistakes refused in one line."
+    from codesearch_nb.cli import main
+    w, _ = ws
+    build(w, source=[str(_repo(tmp_path))])
+    rid = add_reranker(w)
+    capsys.readouterr()
+    assert main(['query', 'download a web page', '--run', RUN, '-k', '3', '--rerank', rid, '--rerank-k', '5', '--json', '--workspace', str(w)]) == 0
+    j = json.loads(capsys.readouterr().out)
+    res = j['results']
+    assert (j['rerank'], j['rerank_k'], len(res)) == (rid, 5, 3) and j['rerank_ms'] > 0
+    assert [r['score'] for r in res] == sorted([r['score'] for r in res], reverse=True)
+    assert all({'first_score', 'rerank_score'} <= set(r) for r in res)
+    plain = ix.run_searcher(RUN, str(w)).search('download a web page', k=5)[0]
+    assert {r['id'] for r in res} <= {r['id'] for r in plain}          # reranked from the first stage's top 5
+    assert main(['query', 'download a web page', '--run', RUN, '--rerank', rid, '--rerank-k', '5', '-k', '5', '--path', 'tests/*', '--workspace', str(w)]) == 0
+    out = capsys.readouterr().out
+    assert 'tests/test_net.py:1' in out and 'src/' not in out and '(first ' in out
+    for argv, msg in [(['-k', '5', '--rerank', rid, '--rerank-k', '3'], '--rerank-k 3 is less than -k 5'),
+                      (['--rerank', RUN], f"run '{RUN}' is not a reranker"),
+                      (['--rerank', 'nope'], "reranker 'nope': no such run")]:
+        assert main(['query', 'read a file', '--run', RUN, *argv, '--workspace', str(w)]) == 1
+        err = capsys.readouterr().err
+        assert msg in err and err.count('\n') == 1, err
+    assert main(['query', 'read a file', '--run', rid, '--workspace', str(w)]) == 1
+    assert f"run '{rid}' is a reranker, not a retriever" in capsys.readouterr().err

@@ -40,10 +40,10 @@ def _cli_lists_mcp() -> bool:
     return 'mcp' in [l.strip() for l in r.stdout.splitlines()]
 
 
-def _server(ws, run=None) -> StdioServerParameters:
-    "How to start the server: `codesearch mcp` once the CLI has the verb, else the function itself."
+def _server(ws, run=None, extra=()) -> StdioServerParameters:
+    "How to start the server: `codesearch mcp [extra]` once the CLI has the verb, else the function itself."
     if _cli_lists_mcp():
-        argv = ['mcp', '--workspace', str(ws)] + (['--run', run] if run else [])
+        argv = ['mcp', '--workspace', str(ws)] + (['--run', run] if run else []) + list(extra)
         code = f'import sys; from codesearch_nb.cli import main; sys.exit(main({argv!r}))'
     else: code = f'from codesearch_nb.mcp_server import mcp; mcp(run={run!r}, ws={str(ws)!r})'
     return StdioServerParameters(command=sys.executable, args=['-c', code], cwd=str(ws),
@@ -150,3 +150,29 @@ def test_run_without_index(ws, tmp_path):
     with open(tmp_path/'server.log', 'w') as errlog: res = anyio.run(_session(_server(ws, run='bare'), errlog, junk), body)
     for r in res: assert r.is_error and '`codesearch index bare`' in _text(r), _text(r)
     assert 'run bare has no index yet' in (tmp_path/'server.log').read_text()
+
+
+@pytest.mark.slow
+def test_search_code_with_a_reranker(ws, tmp_path, add_reranker):
+    "`codesearch mcp --rerank RUN --rerank-k K`: search_code answers from the same two-stage `Searcher` as `codesearch query`; a bad reranker stops the server before an agent connects."
+    from codesearch_nb.index import run_searcher
+    rid = add_reranker(ws)
+    bad = subprocess.run([sys.executable, '-c', 'import sys; from codesearch_nb.cli import main; sys.exit(main(sys.argv[1:]))',
+                          'mcp', '--rerank', RUN, '--workspace', str(ws)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert bad.returncode == 1 and f"run '{RUN}' is not a reranker" in bad.stderr, bad.stderr[-2000:]
+    q = QUERIES[0][0]
+
+    async def body(s):
+        return [json.loads(_text(await s.call_tool(*c))) for c in
+                [('search_code', dict(query=q, k=5)), ('search_code', dict(query='read a file', k=3, path='http/*')), ('index_status', {})]]
+
+    junk = []
+    with open(tmp_path/'server.log', 'w') as errlog:
+        found, http, st = anyio.run(_session(_server(ws, extra=['--rerank', rid, '--rerank-k', '20']), errlog, junk), body)
+    res = found['results']
+    assert found['rerank'] == dict(run_id=rid, k=20) and len(res) == 5 and all({'first_score', 'rerank_score'} <= set(r) for r in res)
+    assert [r['score'] for r in res] == sorted([r['score'] for r in res], reverse=True)
+    assert [r['id'] for r in res] == [r['id'] for r in run_searcher(RUN, str(ws), rerank=rid, rerank_k=20).search(q, k=5)[0]]
+    assert len(http['results']) == 3 and all(r['path'].startswith('Lib/http/') for r in http['results']), http
+    assert st['rerank'] == dict(run_id=rid, k=20) and not junk
+    assert f'reranking the top 20 with {rid}' in (tmp_path/'server.log').read_text()

@@ -31,11 +31,11 @@ def ws(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def _service(ws):
-    "The real service (`codesearch serve`) on workspace `ws`, in a subprocess on a free loopback port; its base URL."
+def _service(ws, *args):
+    "The real service (`codesearch serve [args]`) on workspace `ws`, in a subprocess on a free loopback port; its base URL."
     port = free_port()
     env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
-    code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}]))"
+    code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}, *{list(args)!r}]))"
     p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f'http://127.0.0.1:{port}'
     try:
@@ -304,3 +304,33 @@ def test_deploy_while_querying(server, ws):
     h = deploy_history(str(ws))
     assert [(x['action'], x['run_id']) for x in h] == [('deploy', RUN_A), ('deploy', RUN_B), ('rollback', RUN_A)]
     assert all(x['by'] and x['at'] and 'valid_mrr' in x['metrics'] for x in h)
+
+
+@pytest.mark.slow
+def test_serve_with_a_reranker(ws, add_reranker):
+    "`codesearch serve --rerank RUN --rerank-k K`: every search is two-stage, on the same `Searcher` path as `query`; the reranker stays when the deployed run changes."
+    from codesearch_nb.index import run_searcher
+    from codesearch_nb.serve import deploy
+    from codesearch_nb.runs import deployment
+    rid = add_reranker(ws)
+    bad = subprocess.run([sys.executable, '-c', 'import sys; from codesearch_nb.cli import main; sys.exit(main(sys.argv[1:]))',
+                          'serve', '--rerank', RUN_A, '--port', str(free_port()), '--workspace', str(ws)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and f"run '{RUN_A}' is not a reranker" in bad.stderr, bad.stderr[-2000:]
+    q = 'serialize an object to a json string'
+    with _service(ws, '--rerank', rid, '--rerank-k', '20') as base:
+        j = httpx.get(base + '/search', params=dict(q=q, k=5)).json()
+        run = deployment(str(ws))['run_id']
+        assert j['run_id'] == run and j['rerank'] == dict(run_id=rid, k=20, mix=1.0) and j['rerank_ms'] > 0
+        res = j['results']
+        assert len(res) == 5 and all({'first_score', 'rerank_score'} <= set(r) for r in res)
+        assert [r['score'] for r in res] == sorted([r['score'] for r in res], reverse=True)
+        here = run_searcher(run, str(ws), rerank=rid, rerank_k=20).search(q, k=5)[0]
+        assert [r['id'] for r in res] == [r['id'] for r in here]           # the same two-stage search as `codesearch query`
+        assert len(httpx.get(base + '/search', params=dict(q=q, k=30)).json()['results']) == 30   # more than rerank_k: that many reranked
+        assert httpx.get(base + '/model').json()['rerank']['run_id'] == rid and httpx.get(base + '/health').json()['rerank'] == rid
+        other = RUN_B if run == RUN_A else RUN_A
+        with contextlib.redirect_stdout(None): deploy(other, ws=str(ws))
+        deadline = time.time() + 120
+        while time.time() < deadline and httpx.get(base + '/health').json()['run_id'] != other: time.sleep(0.2)
+        j = httpx.get(base + '/search', params=dict(q=q, k=3)).json()
+        assert j['run_id'] == other and j['rerank']['run_id'] == rid and all('rerank_score' in r for r in j['results'])
