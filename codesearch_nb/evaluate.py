@@ -15,7 +15,7 @@ from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_
 from .core import CodeSearchError, workspace, ws_path, ws_dir, check_run_id, offline_env, write_json
 from .runs import read_config, run_status, wandb_start
 from .judgements import ANNOTATION_COLUMNS, read_annotation_store, read_judgements, judgements_dir, benchmark_grades, current_hashes, function_ref, HOLDOUT, STORE_FILE
-from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, Rerank, get_scorer, BASELINES
+from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, Blend, Rerank, get_scorer, BASELINES, RERANK_MIX
 
 # %% auto #0
 __all__ = ['BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances', 'read_predictions', 'ndcg_table',
@@ -279,7 +279,7 @@ def resolve_benchmark(benchmark:str, # csn, cosqa, ndcg, judgements or a path
 # %% ../nbs/06a_evaluate.ipynb #0000004b
 def result_dir(scorer, ws=None) -> Path|None:
     "Where `scorer`'s results are kept: its run directory, `baselines/<name>` for a baseline, `pipelines/<name>` for a pipeline, else None."
-    if isinstance(scorer, Rerank): return workspace(ws)/'pipelines'/re.sub(r'[^\w.@-]+', '+', scorer.name)
+    if isinstance(scorer, (Rerank, Blend)): return workspace(ws)/'pipelines'/re.sub(r'[^\w.@-]+', '+', scorer.name)
     if getattr(scorer, 'run_id', None): return workspace(ws)/'runs'/scorer.run_id
     if scorer.name in BASELINES: return workspace(ws)/'baselines'/scorer.name
     return None
@@ -451,12 +451,12 @@ def changed_notes(res:dict, # a result of `eval_judgements` (other results give 
             ([f'  … and {len(ch) - show} more'] if len(ch) > show else []))
 
 # %% ../nbs/06a_evaluate.ipynb #4f781dfe
-def _pipelines(scorers:list, rerank, k:int, ws) -> list:
+def _pipelines(scorers:list, rerank, k:int, ws, mix:float=RERANK_MIX) -> list:
     "`scorers`, each followed by its two-stage pipeline with reranker run `rerank` (none without one)."
     if rerank is None: return scorers
     from codesearch_nb.rerank import load_reranker
     ce = load_reranker(check_run_id(str(rerank)), ws)
-    return [x for sc in scorers for x in (sc, Rerank(sc, ce, k))]
+    return [x for sc in scorers for x in (sc, Rerank(sc, ce, k, mix))]
 
 def stage_notes(sc, # a scorer just evaluated
                 results:dict, # name → result so far (the first stage's included)
@@ -479,6 +479,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
              wandb:bool=True, # log runs' results to W&B (offline unless logged in)
              rerank:str|None=None, # a reranker run: each model is scored alone and as the first stage of model → rerank
              rerank_k:int=50, # candidates the reranker re-scores per query
+             rerank_mix:float=RERANK_MIX, # weight of the first stage's standardised score beside the reranker's
             ) -> pd.DataFrame:
     "Score `models` on `benchmark`; store, report and print the results."
     offline_env(ws)
@@ -489,7 +490,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     if bench['kind'] == 'cosqa' and strip_docstrings: bench['key'] += '-nodoc'   # a different task: stored apart
     kind, key = bench['kind'], bench['key']
     df, pairs = _bench_data(bench, corpus, ws)
-    scorers = _pipelines([get_scorer(m, ws) for m in models], rerank, rerank_k, ws)
+    scorers = _pipelines([get_scorer(m, ws) for m in models], rerank, rerank_k, ws, rerank_mix)
     results, stored = {}, {}
     for sc in scorers:
         res = _score_on(sc, bench, df, pairs, chunk, seed, strip_docstrings, top_k)
