@@ -519,14 +519,17 @@ def _typescript_sources(ws=None): return _npm_sources('typescript', NPM_TS_PINS,
 def _go_sources(ws=None):
     return _debian_sources('go', APT_PINS['go'], 'golang/go', ws, 'usr/share/go-1.19', 'https://github.com/golang/go', 'go1.19.8')
 
+def _deb_inner(recipe:str, glob:str, what:str, ws=None) -> tuple[Path, Path]:
+    "The recipe's pinned .deb (downloaded once) and the unpacked archive `glob` that it carries (`what` names it in errors)."
+    deb = apt_download([APT_PINS[recipe]], ws_dir('cache', ws, create=True)/'downloads'/recipe, recipe)[0]
+    d, _ = unpack(deb, ws)
+    inner = next(d.rglob(glob), None)
+    if inner is None: raise CodeSearchError(f'{deb}: no {what} inside; re-download it')
+    return deb, unpack(inner, ws)[0]
+
 def _java_sources(ws=None):
     print(JAVA_NOTICE)
-    dest = ws_dir('cache', ws, create=True)/'downloads'/'java'
-    deb = apt_download([APT_PINS['java']], dest, 'java')[0]
-    d, _ = unpack(deb, ws)
-    z = next(d.rglob('src.zip'), None)
-    if z is None: raise CodeSearchError(f'{deb}: no src.zip inside; re-download it')
-    s, _ = unpack(z, ws)
+    deb, s = _deb_inner('java', 'src.zip', 'src.zip', ws)
     return [Source(str(s), 'openjdk/jdk17u', deb_control(deb)['Version'], version=f"openjdk-17-source {deb_control(deb)['Version']}",
                    origin=deb.name, license='GPL-2.0 WITH Classpath-exception-2.0')]
 
@@ -538,12 +541,7 @@ def _ruby_sources(ws=None):
 
 # %% ../nbs/01_sources.ipynb #92b9e2f8
 def _c_sources(ws=None):
-    dest = ws_dir('cache', ws, create=True)/'downloads'/'c'
-    deb = apt_download([APT_PINS['c']], dest, 'c')[0]
-    d, _ = unpack(deb, ws)
-    tgz = next(d.rglob('openvswitch*.tar.gz'), None)
-    if tgz is None: raise CodeSearchError(f'{deb}: no openvswitch tarball inside; re-download it')
-    s, _ = unpack(tgz, ws)
+    deb, s = _deb_inner('c', 'openvswitch*.tar.gz', 'openvswitch tarball', ws)
     root = next((k for k in sorted(s.iterdir()) if k.is_dir()), s)
     return [Source(str(root), 'openvswitch/ovs', 'v3.1.0', 'https://github.com/openvswitch/ovs', version=f"openvswitch-source {deb_control(deb)['Version']}",
                    origin=deb.name, license=LICENSES['c'], langs=['c'])]
