@@ -5,6 +5,21 @@ import pytest
 
 
 @pytest.fixture(scope='session')
+def trained_workspace(tmp_path_factory):
+    """A function `trained_workspace(tag, runs) -> (workspace, corpus)`: a fresh workspace with the sample corpus and an NBoW
+    trained for each run id of `runs` (run id → keyword arguments of `train`)."""
+    os.environ.setdefault('WANDB_MODE', 'disabled')
+    def make(tag:str, runs:dict):
+        from codesearch_nb.testing import sample_workspace
+        from codesearch_nb.train import train
+        w = tmp_path_factory.mktemp(tag)
+        name = sample_workspace(w)
+        for rid, kw in runs.items(): train(name, 'nbow', run_id=rid, ws=str(w), wandb=False, **kw)
+        return w, name
+    return make
+
+
+@pytest.fixture(scope='session')
 def add_reranker(tmp_path_factory):
     """A function `add_reranker(ws) -> run_id` that copies a tiny cross-encoder reranker run into workspace `ws`.
     The reranker is trained once per session on the sample corpus, as `nbs/05a_rerank.ipynb` trains one (a few steps)."""

@@ -18,15 +18,10 @@ RUN = 'nbow-judge'
 
 
 @pytest.fixture(scope='module')
-def ws(tmp_path_factory):
+def ws(trained_workspace):
     "A workspace with the sample corpus and one trained run, deployed (its index built by deploy)."
-    os.environ.setdefault('WANDB_MODE', 'disabled')
-    from codesearch_nb.testing import sample_workspace
-    from codesearch_nb.train import train
     from codesearch_nb.serve import deploy
-    w = tmp_path_factory.mktemp('judge_ws')
-    name = sample_workspace(w)
-    train(name, 'nbow', epochs=2, seed=0, run_id=RUN, ws=str(w), wandb=False)
+    w, _ = trained_workspace('judge_ws', {RUN: dict(epochs=2, seed=0)})
     deploy(RUN, ws=str(w))
     return w
 

@@ -16,16 +16,11 @@ QUERIES = [('Wrap a single paragraph of text, returning a list of wrapped lines.
 
 
 @pytest.fixture(scope='module')
-def ws(tmp_path_factory):
+def ws(trained_workspace):
     "A workspace with the sample corpus and one trained run, indexed and deployed."
-    os.environ.setdefault('WANDB_MODE', 'disabled')
-    from codesearch_nb.testing import sample_workspace
-    from codesearch_nb.train import train
     from codesearch_nb.index import build_index
     from codesearch_nb.serve import deploy
-    w = tmp_path_factory.mktemp('mcp_ws')
-    name = sample_workspace(w)
-    train(name, 'nbow', epochs=1, bs=32, vocab_size=2000, run_id=RUN, ws=str(w), wandb=False)
+    w, _ = trained_workspace('mcp_ws', {RUN: dict(epochs=1, bs=32, vocab_size=2000)})
     meta = build_index(RUN, ws=str(w))
     rec = deploy(RUN, ws=str(w))
     assert rec['run_id'] == RUN and meta['live'] > 500

@@ -15,16 +15,10 @@ RUN_A, RUN_B = 'nbow-serve-a', 'nbow-serve-b'
 
 
 @pytest.fixture(scope='module')
-def ws(tmp_path_factory):
+def ws(trained_workspace):
     "A workspace with the sample corpus and two trained runs; run A deployed (its index built by deploy)."
-    os.environ.setdefault('WANDB_MODE', 'disabled')
-    from codesearch_nb.testing import sample_workspace
-    from codesearch_nb.train import train
     from codesearch_nb.serve import deploy
-    w = tmp_path_factory.mktemp('serve_ws')
-    name = sample_workspace(w)
-    for seed, rid in enumerate((RUN_A, RUN_B)):
-        train(name, 'nbow', epochs=2, seed=seed, run_id=rid, ws=str(w), wandb=False)
+    w, _ = trained_workspace('serve_ws', {rid: dict(epochs=2, seed=seed) for seed, rid in enumerate((RUN_A, RUN_B))})
     rec = deploy(RUN_A, ws=str(w))
     assert rec['run_id'] == RUN_A and rec['index']['size'] > 500
     return w
