@@ -25,37 +25,6 @@ PIPELINES = ('bm25', 'minilm', 'mpnet', 'minilm-static', 'fuse:minilm=1,bm25=0.1
 
 def log(*a): print(*a, file=sys.stderr, flush=True)
 
-def serving_fn(sc, codes:list):
-    "A function query → scores of every function doing what a search server does per query: each dense member encodes the query and multiplies it with code vectors computed once, BM25 scores its index, a blend fuses, a reranker re-scores the top k."
-    from codesearch_nb.core import l2norm
-    from codesearch_nb.scorers import DenseScorer, BM25Scorer, Blend, Rerank, bm25_tokens, rerank_scores
-    if isinstance(sc, DenseScorer):
-        C = sc.encode_code(codes, ['python'] * len(codes))
-        return lambda q: (l2norm(sc.encoder.encode_queries([q])) @ C.T)[0]
-    if isinstance(sc, BM25Scorer):
-        bm = sc.index(codes)
-        return lambda q: np.asarray(bm.get_scores(bm25_tokens(q)) if bm25_tokens(q) else np.zeros(len(codes)))
-    if isinstance(sc, Blend):
-        fs = [serving_fn(m, codes) for m in sc.members]
-        return lambda q: sc.combine([f(q)[None] for f in fs])[0]
-    if isinstance(sc, Rerank):
-        f = serving_fn(sc.first, codes)
-        def two(q):
-            s = np.asarray(f(q), np.float64); top = np.argpartition(-s, sc.k - 1)[:sc.k]
-            r = np.asarray(sc.ce.score_pairs([q] * len(top), [codes[j] for j in top]), np.float64)
-            return rerank_scores(s[top][None], r[None], sc.mix)[0]
-        return two
-    raise TypeError(f'no serving path for {type(sc).__name__}')
-
-def per_query_ms(sc, queries, codes, warm=2) -> float:
-    "p50 milliseconds of one query through `serving_fn` (code vectors and indexes built before timing)."
-    f = serving_fn(sc, codes)
-    for q in queries[:warm]: f(q)
-    t = []
-    for q in queries:
-        s = time.perf_counter(); f(q); t.append(time.perf_counter() - s)
-    return float(np.median(t) * 1e3)
-
 def train_seconds(run_id:str, ws) -> float|None:
     "Training seconds recorded by a run (its metrics), if any."
     from codesearch_nb.runs import run_dir
@@ -66,10 +35,11 @@ def train_seconds(run_id:str, ws) -> float|None:
 def score(name, sc, b, qfile, lat_n, train_s=None, seeds='') -> dict:
     "One row: MRR, its standard error, recall@1/10, first-stage recall and latency."
     from codesearch_nb.evaluate import eval_cosqa
+    from codesearch_nb.scorers import query_latency
     t = time.perf_counter(); r = eval_cosqa(sc, qfile); secs = time.perf_counter() - t
     rr = 1 / np.asarray(r['ranks']['python'], np.float64)
     row = dict(pipeline=name, mrr=float(rr.mean()), se=float(rr.std(ddof=1) / np.sqrt(len(rr))), r1=r['recall@1'], r10=r['recall@10'],
-               ranks=np.asarray(r['ranks']['python']).tolist(), ms=per_query_ms(sc, b['queries'][:lat_n], b['codes']), train_s=train_s, seeds=seeds, rr=rr.tolist())
+               ranks=np.asarray(r['ranks']['python']).tolist(), ms=query_latency(sc, b['queries'], b['codes'], ['python'] * len(b['codes']), n=lat_n), train_s=train_s, seeds=seeds, rr=rr.tolist())
     log(f"{name}: MRR {row['mrr']:.4f} ± {row['se']:.4f}, p50 {row['ms']:.1f} ms/query ({secs:.0f} s)")
     return row
 

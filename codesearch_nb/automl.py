@@ -13,7 +13,7 @@ import optuna
 from .core import CodeSearchError, workspace, ws_dir, check_run_id, new_run_id, offline_env, write_json
 from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
-from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, Rerank, RERANK_MIX, get_scorer, pretrained_scorer, parse_fusion, fusion_spec
+from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, Rerank, RERANK_MIX, get_scorer, pretrained_scorer, parse_fusion, fusion_spec, query_latency
 from .runs import wandb_start, read_metrics, read_config
 from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
 
@@ -23,9 +23,8 @@ __all__ = ['FAMILIES', 'PIPELINES', 'DEFAULT_FAMILIES', 'NEURAL', 'MINILM_TUNING
            'parse_budget', 'is_zero_shot', 'default_params', 'suggest', 'extra_callbacks', 'TrialCallback',
            'trial_scorer', 'scorer_run', 'study_storage', 'load_study', 'trials_frame', 'make_objective', 'run_study',
            'chunk_scores', 'lang_mrr', 'blend_mrr', 'fit_blend', 'fusion_members', 'save_pipeline', 'fusion_trial',
-           'reranker_trial', 'pipeline_command', 'query_latency', 'automl_leaderboard', 'leaderboard_markdown',
-           'query_ranks', 'pair_features', 'param_importance', 'diagnose', 'report_plots', 'automl_report',
-           'union_corpus', 'automl']
+           'reranker_trial', 'pipeline_command', 'automl_leaderboard', 'leaderboard_markdown', 'query_ranks',
+           'pair_features', 'param_importance', 'diagnose', 'report_plots', 'automl_report', 'union_corpus', 'automl']
 
 # %% ../nbs/07_automl.ipynb #00000007
 _UNITS = dict(s=1, m=60, h=3600, d=86400)
@@ -652,30 +651,6 @@ def _index_bytes(scorer, codes, langs) -> int:
     return 0
 
 # %% ../nbs/07_automl.ipynb #972ca07c
-def query_latency(scorer, # a `Scorer`
-                  queries:list, # sample queries (the first `n` are timed)
-                  codes:list, # candidate functions
-                  langs=None, # their languages
-                  n:int=20, # queries timed
-                 ) -> float:
-    "Median milliseconds to score one query against `codes` (code side indexed beforehand)."
-    qs = list(queries)[:n]
-    def one(s):
-        "A function query → scores over `codes`, with the code side prepared."
-        if isinstance(s, DenseScorer):
-            C = s.encode_code(codes, langs)
-            return lambda q: np.asarray(s.encoder.encode_queries([q])) @ C.T
-        if isinstance(s, Blend):
-            fs = [one(m) for m in s.members]
-            return lambda q: s.combine([np.atleast_2d(f(q)) for f in fs])
-        s.score(qs[:1], codes, langs)   # builds any index (BM25)
-        return lambda q: s.score([q], codes, langs)
-    f = one(scorer)
-    ts = []
-    for q in qs:
-        t = time.perf_counter(); f(q); ts.append(time.perf_counter() - t)
-    return float(np.median(ts) * 1000)
-
 def _n_params(scorer, rec, ws) -> int:
     if isinstance(scorer, Blend): return sum(_n_params(m, {}, ws) for m in scorer.members)
     if isinstance(scorer, Rerank): return _n_params(scorer.first, {}, ws) + int(sum(p.numel() for p in scorer.ce.parameters()))

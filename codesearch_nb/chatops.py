@@ -173,10 +173,14 @@ def _pick(ev, prefix, prefer=None):
     return ev[keys[-1]] if keys else None
 
 # %% ../nbs/11_chatops.ipynb #ae2972d1
+def _amount(v):
+    "`v` as a finite non-negative float (seconds, milliseconds), else None."
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 else None
+
 def flat_metrics(m:dict, # the contents of a metrics.json (any of the known shapes)
                  corpus:str|None=None, # the run's corpus: prefer its `csn-<corpus>` evaluation
                 ) -> dict:
-    "Normalise a metrics dict to `mrr`, `test_mrr`, `mrr_<lang>`, `cosqa_mrr`, `judged_ndcg`, `train_seconds`."
+    "Normalise a metrics dict to `mrr`, `test_mrr`, `mrr_<lang>`, `cosqa_mrr`, `judged_ndcg`, `query_ms`, `train_seconds`."
     out = {}
     if not isinstance(m, dict): return out
     for k in ('mrr', 'valid_mrr', 'mrr_valid'):
@@ -197,9 +201,10 @@ def flat_metrics(m:dict, # the contents of a metrics.json (any of the known shap
     if _score(c) is not None: out['cosqa_mrr'] = _score(c)
     judged = _pick(ev, 'judgements', f'judgements-{corpus}' if corpus else None)   # the team's own grades (`judgements`)
     if judged and _score(judged.get('ndcg_within')) is not None: out['judged_ndcg'] = _score(judged['ndcg_within'])
+    for r in (cosqa, csn, m):   # latency of one search: over CoSQA's code base, else the test split
+        if isinstance(r, dict) and _amount(r.get('query_ms')) is not None: out['query_ms'] = _amount(r['query_ms']); break
     for k in ('train_seconds', 'train_time', 'seconds'):
-        v = m.get(k)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0: out['train_seconds'] = float(v); break
+        if _amount(m.get(k)) is not None: out['train_seconds'] = _amount(m[k]); break
     return out
 
 # %% ../nbs/11_chatops.ipynb #00000015
@@ -250,7 +255,7 @@ def _cell(v, base):
 def metrics_table(runs:list, # flat metrics dicts of the new runs (see `run_metrics`)
                   baseline:dict|None=None, # flat metrics of the deployed run, if any
                  ) -> str:
-    "A markdown table of `runs` against `baseline`: MRR (valid, test, per language), CoSQA MRR, training time, W&B."
+    "A markdown table of `runs` against `baseline`: MRR (valid, test, per language), CoSQA MRR, latency per query, training time, W&B."
     cols = ([baseline] if baseline else []) + list(runs)
     if not cols: return '_No runs yet._'
     head = '| metric | ' + ' | '.join((f'baseline `{c["run_id"]}`' if baseline is not None and i == 0 else f'`{c["run_id"]}`') for i, c in enumerate(cols)) + ' |'
@@ -263,6 +268,7 @@ def metrics_table(runs:list, # flat metrics dicts of the new runs (see `run_metr
     for k, label in keys:
         b = baseline.get(k) if baseline else None
         row(label, lambda c, i, k=k, b=b: _cell(c.get(k), None if (baseline and i == 0) else b))
+    if any('query_ms' in c for c in cols): row('query p50', lambda c, i: f"{c['query_ms']:,.1f} ms" if 'query_ms' in c else '—')
     row('training time', lambda c, i: _fmt_secs(c.get('train_seconds')))
     row('commit', lambda c, i: f'`{c["github_sha"][:7]}`' if c.get('github_sha') else '—')
     if any(c.get('wandb_url') for c in cols): row('W&B', lambda c, i: f'[run]({c["wandb_url"]})' if c.get('wandb_url') else '—')
@@ -280,7 +286,7 @@ def _clean_row(r):
     out = {k: r[k] for k, pat in _KEEP.items() if isinstance(r.get(k), str) and pat.match(r[k])}
     for k in ('mrr', 'test_mrr', 'cosqa_mrr', 'judged_ndcg', *[f'mrr_{l}' for l in LANGS]):
         if _score(r.get(k)) is not None: out[k] = _score(r[k])
-    out.update(flat_metrics({'train_seconds': r.get('train_seconds')}))
+    out.update(flat_metrics({k: r.get(k) for k in ('train_seconds', 'query_ms')}))
     return out
 
 def sticky_runs(body:str, # body of an existing sticky comment

@@ -15,7 +15,7 @@ from .metrics import ranks_of, mrr, recall_at, rank_metrics, chunk_index, chunk_
 from .core import CodeSearchError, workspace, ws_path, ws_dir, check_run_id, offline_env, write_json
 from .runs import read_config, run_status, wandb_start
 from .judgements import ANNOTATION_COLUMNS, read_annotation_store, read_judgements, judgements_dir, benchmark_grades, current_hashes, function_ref, HOLDOUT, STORE_FILE
-from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, Blend, Rerank, get_scorer, BASELINES, RERANK_MIX
+from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, Blend, Rerank, get_scorer, BASELINES, RERANK_MIX, query_latency
 
 # %% auto #0
 __all__ = ['BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances', 'read_predictions', 'ndcg_table',
@@ -296,8 +296,8 @@ def save_result(scorer, key:str, res:dict, ws=None) -> Path|None:
     return p
 
 # %% ../nbs/06a_evaluate.ipynb #0000004e
-HEADLINE = {'csn': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'mrr_full', 'n_queries'],
-            'cosqa': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'n_queries'],
+HEADLINE = {'csn': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'mrr_full', 'query_ms', 'n_queries'],
+            'cosqa': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'query_ms', 'n_queries'],
             'ndcg': ['ndcg_within', 'ndcg_all', 'coverage', 'n_queries'],
             'judgements': ['ndcg_within', 'ndcg_all', 'mrr', 'n_queries', 'n_judgements', 'n_changed']}
 
@@ -408,14 +408,24 @@ def _bench_data(bench:dict, corpus:str, ws=None):
             if not len(pairs): raise CodeSearchError(f'{corpus}: the test split has no function with a docstring summary to use as a query')
     return df, pairs
 
-def _score_on(sc, bench:dict, df, pairs, chunk:int, seed:int, strip_docstrings:bool, top_k:int) -> dict:
-    "The result of scorer `sc` on benchmark `bench`, stamped with its key, seconds, time and protocol settings."
+def _latency_side(bench:dict, pairs, strip_docstrings:bool):
+    "(queries, functions, languages) that a search over benchmark `bench` serves: a csn test split's pairs, CoSQA's code base; None for the rest."
+    if bench['kind'] == 'csn': return pairs['query'].tolist(), pairs['code'].tolist(), pairs['language'].tolist()
+    if bench['kind'] != 'cosqa': return None
+    b = read_cosqa(bench['queries'])
+    cs = [strip_docstring(c) for c in b['codes']] if strip_docstrings else b['codes']
+    return b['queries'], cs, ['python'] * len(cs)
+
+def _score_on(sc, bench:dict, df, pairs, chunk:int, seed:int, strip_docstrings:bool, top_k:int, latency:int=0) -> dict:
+    "The result of scorer `sc` on benchmark `bench`, stamped with its key, seconds, time, protocol settings and `query_ms` (p50 over `latency` queries)."
     kind, key = bench['kind'], bench['key']
     t0 = time.time()
     if kind == 'csn': res = eval_pairs(sc, pairs, chunk=chunk, seed=seed)
     elif kind == 'cosqa': res = eval_cosqa(sc, bench['queries'], strip_docstrings=strip_docstrings)
     elif kind == 'judgements': res = eval_judgements(sc, df, bench['folder'], top_k=top_k)
     else: res = eval_ndcg(sc, df, bench['annotations'], top_k=top_k)
+    side = _latency_side(bench, pairs, strip_docstrings) if latency else None
+    if side: res['query_ms'] = round(query_latency(sc, *side, n=latency), 3)
     res.update(benchmark=key, seconds=round(time.time() - t0, 2), evaluated_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                **({'chunk': chunk, 'seed': seed} if kind == 'csn' else {}), **({'top_k': top_k} if kind in ('ndcg', 'judgements') else {}))
     return res
@@ -480,6 +490,7 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
              rerank:str|None=None, # a reranker run: each model is scored alone and as the first stage of model → rerank
              rerank_k:int=50, # candidates the reranker re-scores per query
              rerank_mix:float=RERANK_MIX, # weight of the first stage's standardised score beside the reranker's
+             latency:int=20, # csn and cosqa: queries timed for `query_ms`, the p50 milliseconds of one search over all the benchmark's functions (0: not timed)
             ) -> pd.DataFrame:
     "Score `models` on `benchmark`; store, report and print the results."
     offline_env(ws)
@@ -493,12 +504,12 @@ def evaluate(models:list, # run ids, 'bm25', 'minilm' (or encoder objects / func
     scorers = _pipelines([get_scorer(m, ws) for m in models], rerank, rerank_k, ws, rerank_mix)
     results, stored = {}, {}
     for sc in scorers:
-        res = _score_on(sc, bench, df, pairs, chunk, seed, strip_docstrings, top_k)
+        res = _score_on(sc, bench, df, pairs, chunk, seed, strip_docstrings, top_k, latency)
         name = sc.name if sc.name not in results else f'{sc.name}-{len(results)}'
         results[name] = res
         stored[name] = save_result(sc, key, res, ws)
         main = HEADLINE[kind][0]
-        print(f'{name}: {main} {res[main]:.4f} on {key} ({res["n_queries"]:,} queries, {res["seconds"]:.1f}s)')
+        print(f'{name}: {main} {res[main]:.4f} on {key} ({res["n_queries"]:,} queries, {res["seconds"]:.1f}s' + (f', {res["query_ms"]:.1f} ms per query' if 'query_ms' in res else '') + ')')
         for note in dropped_pairs(res) + changed_notes(res) + stage_notes(sc, results): print(f'  note: {note}')
     summary, per = tables(results, kind)
     out = write_report(results, bench, ws) if report else None
@@ -552,7 +563,7 @@ def leaderboard(metric:str='mrr', # metric to rank on, e.g. mrr, mrr_full, recal
         raise CodeSearchError(f'{metric!r}: no result has this metric; choose one of {sorted(c for c in df.columns if c not in ("model", "kind", "benchmark", "seconds"))}')
     df = df.sort_values(['benchmark', metric], ascending=[True, False], na_position='last').reset_index(drop=True)
     df.insert(0, 'rank', df.groupby('benchmark')[metric].rank(ascending=False, method='min').astype('Int64'))
-    cols = ['rank', 'benchmark', 'model', 'kind', metric] + [c for c in ('mrr', 'mrr_full', 'recall@1', 'recall@10', 'ndcg_within', 'ndcg_all', 'n_queries') if c in df.columns and c != metric]
+    cols = ['rank', 'benchmark', 'model', 'kind', metric] + [c for c in ('mrr', 'mrr_full', 'recall@1', 'recall@10', 'ndcg_within', 'ndcg_all', 'query_ms', 'n_queries') if c in df.columns and c != metric]
     df = df[cols]
     print(f'leaderboard on {metric}\n' + _md_table(df.set_index('rank')))
     return df

@@ -15,7 +15,7 @@ from .runs import check_finished, pretrained_run, read_config
 # %% auto #0
 __all__ = ['RERANK_MIX', 'BASELINES', 'FUSE_PREFIXES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens',
            'bm25_docs', 'BM25Scorer', 'pretrained_scorer', 'zscore', 'Blend', 'rerank_scores', 'Rerank', 'parse_fusion',
-           'fusion_spec', 'get_scorer']
+           'fusion_spec', 'get_scorer', 'serving_fn', 'query_latency']
 
 # %% ../nbs/06_scorers.ipynb #0000002c
 class Scorer:
@@ -289,3 +289,47 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), a fusi
     if callable(getattr(model, 'score', None)): return FnScorer(model.score, getattr(model, 'name', type(model).__name__))
     if callable(model): return FnScorer(model)
     raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, mpnet, a fusion spec (fuse:minilm=0.5,bm25=0.1), an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')
+
+# %% ../nbs/06_scorers.ipynb #92e3d809
+def serving_fn(sc:Scorer, # the scorer to serve
+               codes:list, # the indexed functions
+               langs=None, # their languages
+              ):
+    "A function query → scores over `codes` that does per query what a server does; the code side is prepared here, once."
+    if isinstance(sc, DenseScorer):
+        C = sc.encode_code(codes, langs)
+        return lambda q: (l2norm(np.asarray(sc.encoder.encode_queries([q]), np.float32)) @ C.T)[0]
+    if isinstance(sc, BM25Scorer):
+        bm = sc.index(list(codes))
+        return lambda q: np.asarray(bm.get_scores(w), np.float32) if (w := bm25_tokens(q)) else np.zeros(len(codes), np.float32)
+    if isinstance(sc, Blend):
+        fs = [serving_fn(m, codes, langs) for m in sc.members]
+        return lambda q: sc.combine([np.atleast_2d(f(q)) for f in fs])[0]
+    if isinstance(sc, Rerank):
+        f = serving_fn(sc.first, codes, langs)
+        def two(q):
+            s = np.asarray(f(q), np.float64)[None]; k = min(sc.k, s.shape[1])
+            top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+            r = np.asarray(sc.ce.score_pairs([q] * k, [codes[j] for j in top[0]]), np.float64)[None]
+            out = zscore(s) - 1e3
+            np.put_along_axis(out, top, rerank_scores(np.take_along_axis(s, top, 1), r, sc.mix) + 1e3, 1)
+            return out[0]
+        return two
+    sc.score(['warm-up'], codes, langs)   # builds whatever the scorer keeps between calls
+    return lambda q: np.asarray(sc.score([q], codes, langs))[0]
+
+def query_latency(sc:Scorer, # the scorer to time
+                  queries:list, # sample queries (the first `n` are timed, after `warm` untimed ones)
+                  codes:list, # the indexed functions
+                  langs=None, # their languages
+                  n:int=20, # queries timed
+                  warm:int=2, # untimed queries first (lazy loading, caches)
+                 ) -> float:
+    "Median milliseconds of one query through `serving_fn`, the code side prepared beforehand."
+    import time
+    f, qs = serving_fn(sc, codes, langs), list(queries)
+    for q in qs[:warm]: f(q)
+    ts = []
+    for q in qs[:n]:
+        t = time.perf_counter(); f(q); ts.append(time.perf_counter() - t)
+    return float(np.median(ts) * 1e3)
