@@ -109,11 +109,14 @@ def _usage() -> str:
     return 'usage: codesearch <verb> [options]\n\nverbs:\n' + '\n'.join(f'  {v}' for v in VERBS) + '\n\n`codesearch <verb> --help` describes a verb.'
 
 def unknown_verb(argv:list) -> str:
-    "One line for arguments that start with no known verb, with the closest verb when there is one."
+    "One line for arguments that start with no known verb: the verbs a first word begins, else the closest verb."
     import difflib
+    full = [v for v in VERBS if v.split()[0] == argv[0]]
+    if full: return f"{argv[0][:40]!r} needs a second word: " + ' or '.join(repr(v) for v in full)
     words = sorted({w for v in VERBS for w in v.split()})
     near = difflib.get_close_matches(argv[0], words, n=1, cutoff=0.6)
-    return f"unknown verb {argv[0][:40]!r}" + (f"; did you mean {near[0]!r}?" if near else '')
+    verb = next((v for v in VERBS if near and near[0] in v.split()), None)
+    return f"unknown verb {argv[0][:40]!r}" + (f"; did you mean {verb!r}?" if verb else '')
 
 def main(argv:list|None=None) -> int:
     "Entry point of the `codesearch` command."
