@@ -15,7 +15,8 @@ from .runs import new_run, set_status
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HashEncoder', 'fake_run', 'issue_comment_event', 'FakeGitHub', 'sample_workspace', 'free_port']
+__all__ = ['HashEncoder', 'fake_run', 'issue_comment_event', 'FakeGitHub', 'sample_workspace', 'free_port', 'stop_process',
+           'serve_process']
 
 # %% ../nbs/02_testing.ipynb #00000006
 class HashEncoder:
@@ -197,3 +198,31 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+# %% ../nbs/02_testing.ipynb #a9583dc2
+def stop_process(p):
+    "End subprocess `p`: terminate, and kill it if it has not exited 15 s later."
+    import subprocess
+    p.terminate()
+    try: p.wait(15)
+    except subprocess.TimeoutExpired: p.kill(); p.wait()
+
+def serve_process(ws, # the workspace to serve
+                  *args:str, # further `codesearch serve` options, e.g. '--rerank', RUN
+                  timeout:float=180, # seconds to wait for `/health`
+                 ):
+    "`codesearch serve` on `ws` in a subprocess on a free loopback port, once healthy: (process, base URL)."
+    import os, sys, time, subprocess, urllib.request
+    port = free_port()
+    env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
+    code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}, *{list(args)!r}]))"
+    p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base, deadline = f'http://127.0.0.1:{port}', time.time() + timeout
+    while True:
+        if p.poll() is not None: raise RuntimeError('server exited: ' + p.stdout.read().decode()[-3000:])
+        try:
+            with urllib.request.urlopen(base + '/health', timeout=2) as r:
+                if r.status == 200: return p, base
+        except OSError: pass
+        if time.time() > deadline: stop_process(p); raise RuntimeError(f'server did not become healthy in {timeout:g} s')
+        time.sleep(0.3)

@@ -8,7 +8,7 @@ import csv, json, os, shlex, shutil, signal, subprocess, sys, threading, time
 from pathlib import Path
 import numpy as np
 import pytest
-from codesearch_nb.testing import free_port
+from codesearch_nb.testing import serve_process, stop_process
 
 httpx = pytest.importorskip('httpx')
 from codesearch_nb.judgements import STORE_COLUMNS, STORE_FILE, held_out, query_key, read_judgements, function_ref, code_hash
@@ -27,25 +27,12 @@ def ws(trained_workspace):
 
 
 def _start(ws, *extra):
-    "`codesearch serve` on `ws` in a subprocess on a free loopback port, healthy; (process, base URL)."
-    port = free_port()
-    env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
-    code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}, *{list(extra)!r}]))"
-    p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base, deadline = f'http://127.0.0.1:{port}', time.time() + 180
-    while True:
-        if p.poll() is not None: pytest.fail('server exited: ' + p.stdout.read().decode()[-3000:])
-        try:
-            if httpx.get(base + '/health', timeout=2).status_code == 200: return p, base
-        except httpx.HTTPError: pass
-        if time.time() > deadline: p.kill(); pytest.fail('server did not become healthy in 180 s')
-        time.sleep(0.3)
+    "`codesearch serve` on `ws`, healthy; (process, base URL)."
+    try: return serve_process(ws, *extra)
+    except RuntimeError as e: pytest.fail(str(e))
 
 
-def _stop(p):
-    p.terminate()
-    try: p.wait(15)
-    except subprocess.TimeoutExpired: p.kill(); p.wait()
+_stop = stop_process
 
 
 def _rows(ws):

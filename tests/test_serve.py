@@ -3,10 +3,10 @@ the web page in headless Chromium (also over an index of hostile functions), and
 
 Runs: two neural bag-of-words models trained for 2 epochs on the project's sample corpus (a few seconds each).
 """
-import contextlib, json, os, shutil, subprocess, sys, threading, time
+import contextlib, json, shutil, subprocess, sys, threading, time
 from urllib.parse import quote
 import pytest
-from codesearch_nb.testing import free_port
+from codesearch_nb.testing import free_port, serve_process, stop_process
 
 httpx = pytest.importorskip('httpx')
 
@@ -27,25 +27,10 @@ def ws(trained_workspace):
 @contextlib.contextmanager
 def _service(ws, *args):
     "The real service (`codesearch serve [args]`) on workspace `ws`, in a subprocess on a free loopback port; its base URL."
-    port = free_port()
-    env = dict(os.environ, CODESEARCH_HOME=str(ws), WANDB_MODE='disabled')
-    code = f"import sys; from codesearch_nb.cli import main; sys.exit(main(['serve', '--port', '{port}', '--workspace', {str(ws)!r}, *{list(args)!r}]))"
-    p = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f'http://127.0.0.1:{port}'
-    try:
-        deadline = time.time() + 180
-        while True:
-            if p.poll() is not None: pytest.fail('server exited: ' + p.stdout.read().decode()[-3000:])
-            try:
-                if httpx.get(base + '/health', timeout=2).status_code == 200: break
-            except httpx.HTTPError: pass
-            if time.time() > deadline: pytest.fail('server did not become healthy in 180 s')
-            time.sleep(0.3)
-        yield base
-    finally:
-        p.terminate()
-        try: p.wait(15)
-        except subprocess.TimeoutExpired: p.kill(); p.wait()
+    try: p, base = serve_process(ws, *args)
+    except RuntimeError as e: pytest.fail(str(e))
+    try: yield base
+    finally: stop_process(p)
 
 
 @pytest.fixture(scope='module')
