@@ -6,7 +6,7 @@ Docs: https://codesearch-nb.github.io/codesearch_nb/scorers.html.md"""
 
 # %% ../nbs/06_scorers.ipynb #01304f8d
 from __future__ import annotations
-import os, re, json, hashlib
+import os, re, json, time, hashlib
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, l2norm
@@ -214,10 +214,18 @@ class Rerank(Scorer):
     def score(self, queries, codes, langs=None, names=None) -> np.ndarray:
         "First-stage scores, with each query's top `k` re-scored above the rest."
         queries, codes = list(queries), list(codes)
-        s = np.asarray(self.first.score(queries, codes, langs, names), np.float64)
+        return self.rerank(queries, self.first.score(queries, codes, langs, names), codes, self.pair_scores)
+
+    def rerank(self, queries:list[str], # the queries
+               s:np.ndarray, # (n_queries, n_codes) first-stage scores
+               codes:list[str], # the functions
+               pairs=None, # scores (query, code) pairs; default: the reranker's `score_pairs`, uncached
+              ) -> np.ndarray:
+        "Scores `s` with each query's top `k` re-scored by the reranker and placed above the rest."
+        s, pairs = np.asarray(s, np.float64), pairs or self.ce.score_pairs
         k = min(self.k, s.shape[1])
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
-        r = self.pair_scores([q for q in queries for _ in range(k)], [codes[j] for row in top for j in row]).reshape(len(queries), k)
+        r = np.asarray(pairs([q for q in queries for _ in range(k)], [codes[j] for row in top for j in row]), np.float64).reshape(len(queries), k)
         out = zscore(s) - 1e3
         np.put_along_axis(out, top, rerank_scores(np.take_along_axis(s, top, 1), r, self.mix) + 1e3, 1)
         return out
@@ -305,16 +313,9 @@ def serving_fn(sc:Scorer, # the scorer to serve
     if isinstance(sc, Blend):
         fs = [serving_fn(m, codes, langs) for m in sc.members]
         return lambda q: sc.combine([np.atleast_2d(f(q)) for f in fs])[0]
-    if isinstance(sc, Rerank):
+    if isinstance(sc, Rerank):   # the reranker scores each pair afresh, as in a server
         f = serving_fn(sc.first, codes, langs)
-        def two(q):
-            s = np.asarray(f(q), np.float64)[None]; k = min(sc.k, s.shape[1])
-            top = np.argpartition(-s, k - 1, axis=1)[:, :k]
-            r = np.asarray(sc.ce.score_pairs([q] * k, [codes[j] for j in top[0]]), np.float64)[None]
-            out = zscore(s) - 1e3
-            np.put_along_axis(out, top, rerank_scores(np.take_along_axis(s, top, 1), r, sc.mix) + 1e3, 1)
-            return out[0]
-        return two
+        return lambda q: sc.rerank([q], f(q)[None], codes)[0]
     sc.score(['warm-up'], codes, langs)   # builds whatever the scorer keeps between calls
     return lambda q: np.asarray(sc.score([q], codes, langs))[0]
 
@@ -326,7 +327,6 @@ def query_latency(sc:Scorer, # the scorer to time
                   warm:int=2, # untimed queries first (lazy loading, caches)
                  ) -> float:
     "Median milliseconds of one query through `serving_fn`, the code side prepared beforehand."
-    import time
     f, qs = serving_fn(sc, codes, langs), list(queries)
     for q in qs[:warm]: f(q)
     ts = []

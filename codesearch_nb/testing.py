@@ -199,7 +199,7 @@ def free_port() -> int:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
-# %% ../nbs/02_testing.ipynb #a9583dc2
+# %% ../nbs/02_testing.ipynb #45a43e2f
 def stop_process(p):
     "End subprocess `p`: terminate, and kill it if it has not exited 15 s later."
     import subprocess
