@@ -31,6 +31,7 @@ from codesearch_nb.index import index_params, new_index, fill_index, index_funct
 
 THREADS = dict(build=2, search=1)
 EF_SWEEP = (256, 512)
+NPROBE_SWEEP = (16, 32, 64, 128)   # further nprobe values tried on each IVF index
 HNSW = dict(M=0, efConstruction=0)  # overrides of `index_params` for HNSW (--hnsw-m, --ef-construction); 0 keeps its default  # further efSearch values tried on each HNSW graph
 
 def log(*a): print(*a, file=sys.stderr, flush=True)
@@ -166,13 +167,17 @@ def bench_kind(kind, x, qv, truth, enc_ms, tune_q, k=10):
     recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth)]))
     tot = np.asarray(lat) + np.asarray(enc_ms[:len(lat)])
     sweep = []
-    for ef in (EF_SWEEP if kind == 'hnsw' else ()):  # the same graph searched wider: recall against latency
-        ix.hnsw.efSearch = ef; l2, f2 = [], []
+    knob = {'hnsw': ('efSearch', EF_SWEEP), 'ivf': ('nprobe', NPROBE_SWEEP), 'ivfpq': ('nprobe', NPROBE_SWEEP)}.get(kind)
+    for v in (knob[1] if knob else ()):  # the same index searched wider or narrower: recall against latency
+        if knob[0] == 'efSearch': ix.hnsw.efSearch = v
+        elif v >= params['nlist']: continue
+        else: ix.nprobe = v
+        l2, f2 = [], []
         for i in range(len(qv)):
             t = time.perf_counter(); _, I = ix.search(qv[i:i+1], k); l2.append((time.perf_counter() - t) * 1e3); f2.append(I[0])
         t2 = np.asarray(l2) + np.asarray(enc_ms[:len(l2)])
-        sweep.append(dict(efSearch=ef, search_p50=pct(l2, 50), search_p99=pct(l2, 99), total_p50=pct(t2, 50), total_p99=pct(t2, 99),
-                          recall=float(np.mean([len(set(a) & set(b)) / k for a, b in zip(f2, truth)]))))
+        sweep.append({knob[0]: v, 'search_p50': pct(l2, 50), 'search_p99': pct(l2, 99), 'total_p50': pct(t2, 50), 'total_p99': pct(t2, 99),
+                      'recall': float(np.mean([len(set(a) & set(b)) / k for a, b in zip(f2, truth)]))})
     del ix; gc.collect()
     return dict(kind=kind, n=n, params={k_: v for k_, v in params.items() if k_ != 'kind'}, build_s=build,
                 search_p50=pct(lat, 50), search_p99=pct(lat, 99), total_p50=pct(tot, 50), total_p99=pct(tot, 99), recall=recall, sweep=sweep)
@@ -303,7 +308,7 @@ def main():
         for kind in a.distinct_kinds or a.kinds:
             log(f'distinct n={len(xd):,} {kind}: building…')
             r = bench_kind(kind, xd, qv, truth, enc_ms, tune_q); r['data'] = 'distinct'; rows.append(r)
-            rows += [{**r, **w, 'params': {**r['params'], 'efSearch': w['efSearch']}, 'sweep': []} for w in r['sweep']]
+            rows += [{**r, **w, 'params': {**r['params'], **{k_: w[k_] for k_ in ('efSearch', 'nprobe') if k_ in w}}, 'sweep': []} for w in r['sweep']]
             log(f"  {r['params']}  build {r['build_s']:.1f}s  search p50 {r['search_p50']:.2f} ms  recall@10 {r['recall']:.3f}")
         del xd; gc.collect()
     for n in [n for n in a.sizes if n > 0]:  # --sizes 0: distinct rows only
@@ -312,7 +317,7 @@ def main():
         for kind in a.kinds:
             log(f'n={n:,} {kind}: building…')
             r = bench_kind(kind, x, qv, truth, enc_ms, tune_q); r['data'] = 'perturbed'; rows.append(r)
-            rows += [{**r, **w, 'params': {**r['params'], 'efSearch': w['efSearch']}, 'sweep': []} for w in r['sweep']]
+            rows += [{**r, **w, 'params': {**r['params'], **{k_: w[k_] for k_ in ('efSearch', 'nprobe') if k_ in w}}, 'sweep': []} for w in r['sweep']]
             log(f"  {r['params']}  build {r['build_s']:.1f}s  search p50 {r['search_p50']:.2f} ms  p99 {r['search_p99']:.2f} ms  recall@10 {r['recall']:.3f}")
         del x; gc.collect()
 

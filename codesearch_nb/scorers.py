@@ -199,7 +199,7 @@ class Rerank(Scorer):
         if k < 1: raise CodeSearchError(f'rerank_k={k}: re-score at least 1 candidate')
         self.first, self.ce, self.k, self.mix = first, ce, int(k), float(mix)
         self.reranker = getattr(ce, 'run_id', type(ce).__name__)
-        self.name = name or f'{first.name}>{self.reranker}@{self.k}'
+        self.name = name or f'{first.name}>{self.reranker}@{self.k}' + (f'/mix{self.mix:g}' if self.mix != RERANK_MIX else '')   # results of other mixes are kept apart
         self.cache, self.pairs_scored = {}, 0
 
     def pair_scores(self, queries:list[str], codes:list[str]) -> np.ndarray:
