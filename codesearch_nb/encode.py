@@ -14,7 +14,8 @@ from .core import CodeSearchError, PRETRAINED, cache_dir, l2norm, minilm_path, w
 # %% auto #0
 __all__ = ['CHECK_TEXTS', 'STATIC', 'BACKENDS', 'default_threads', 'token_batches', 'pad_ids', 'encode_sorted', 'clip',
            'FastTokenizer', 'ort_session', 'OnnxEncoder', 'export_onnx', 'quantize', 'static_path', 'StaticEncoder',
-           'gpu_fp16', 'torch_encoder', 'onnx_encoder', 'bf16_cpu', 'AutoEncoder', 'run_encoder', 'DaskEncoder']
+           'gpu_fp16', 'torch_encoder', 'onnx_encoder', 'bf16_cpu', 'AutoEncoder', 'FusedEncoder', 'run_encoder',
+           'DaskEncoder']
 
 # %% ../nbs/04a_encode.ipynb #00000006
 def default_threads(workers:int=1, # encoders running at once on this machine
@@ -345,8 +346,50 @@ class AutoEncoder:
     def __repr__(self): return f'AutoEncoder({self.name!r}: queries onnx, code torch-bf16)'
 
 
+# %% ../nbs/04a_encode.ipynb #62c432bc
+class FusedEncoder:
+    "Several encoders as one: code vectors side by side, query vectors weighted so that inner products rank as a z-normalised fusion."
+    batches_itself = True
+    def __init__(self, encoders:list, # the members (each has `encode_queries` and `encode_code`)
+                 weights:list, # one weight per member
+                 name:str='fusion'):
+        self.encoders, self.weights, self.name, self.cov = list(encoders), [float(w) for w in weights], name, None
+        self.dims = [int(getattr(e, 'dim', 0) or np.shape(e.encode_queries(['x']))[1]) for e in self.encoders]
+        self.dim, self.backend = sum(self.dims), 'fusion'
+        self.key = '+'.join(str(getattr(e, 'key', getattr(e, 'name', ''))) for e in self.encoders)
+
+    def encode_code(self, codes:list[str], langs:list|None=None) -> np.ndarray:
+        "Each member's unit code vectors, side by side."
+        codes = list(codes)
+        return np.hstack([l2norm(np.asarray(e.encode_code(codes, langs) if langs is not None else e.encode_code(codes), np.float32))
+                          for e in self.encoders])
+
+    def encode_queries(self, queries:list[str]) -> np.ndarray:
+        "Each member's unit query vector times its weight over the spread of its scores (`fit_stats`), side by side."
+        qs = [l2norm(np.asarray(e.encode_queries(list(queries)), np.float32)) for e in self.encoders]
+        sd = [np.sqrt(np.einsum('ij,jk,ik->i', q, c, q)).clip(1e-9)[:, None] for q, c in zip(qs, self.cov)] if self.cov else [1.0] * len(qs)
+        return np.hstack([w * q / s for w, q, s in zip(self.weights, qs, sd)]).astype(np.float32)
+
+    def fit_stats(self, X:list) -> 'FusedEncoder':
+        "Each member's covariance over the code vectors `X` (an array or a list of chunks of `encode_code` output)."
+        chunks, at = (X if isinstance(X, list) else [X]), np.cumsum([0] + self.dims)
+        n, self.cov = sum(len(c) for c in chunks), []
+        for a, b in zip(at, at[1:]):
+            s, ss = np.zeros(b - a), np.zeros((b - a, b - a))
+            for c in chunks:
+                for i in range(0, len(c), 65536):
+                    x = np.asarray(c[i:i + 65536, a:b], np.float64); s += x.sum(0); ss += x.T @ x
+            mu = s / max(n, 1); self.cov.append(ss / max(n, 1) - np.outer(mu, mu))
+        return self
+
+    def save_stats(self, path): np.savez(path, *self.cov)
+    def load_stats(self, path):
+        d = np.load(path); self.cov = [d[f'arr_{i}'] for i in range(len(self.encoders))]; return self
+    def __repr__(self): return f'FusedEncoder({self.name!r}: {len(self.encoders)} members, {"standardised" if self.cov else "not fitted"})'
+
+
 # %% ../nbs/04a_encode.ipynb #0000002a
-def run_encoder(run_id:str, # any run id: minilm, mpnet, minilm-static, or a trained run
+def run_encoder(run_id:str, # any run id: minilm, mpnet, minilm-static, a trained run or a fusion run
                 ws=None, # workspace
                 backend:str|None=None, # auto, onnx, onnx-int8, torch or torch-bf16 (default `$CODESEARCH_BACKEND`, else auto)
                 threads:int|None=None, # threads per encoder (default `default_threads()`)
@@ -357,6 +400,8 @@ def run_encoder(run_id:str, # any run id: minilm, mpnet, minilm-static, or a tra
     if backend not in BACKENDS: raise CodeSearchError(f'backend {backend!r}: use one of {", ".join(BACKENDS)}')
     if run_id in PRETRAINED: pretrained_run(run_id, workspace(ws, create=True))
     cfg = read_config(run_id, ws)
+    if cfg.get('kind') == 'fusion':   # a fusion run (`scorers.fusion_run`): its members, side by side
+        return FusedEncoder([run_encoder(m, ws, backend, threads) for m, _ in cfg['members']], [w for _, w in cfg['members']], run_id)
     if cfg.get('model') in STATIC: return StaticEncoder(static_path(cfg['model']), run_id)
     if backend.startswith('torch'): return torch_encoder(run_id, ws, threads, bf16=backend == 'torch-bf16')
     try: enc = onnx_encoder(run_id, ws, int8=backend == 'onnx-int8', threads=threads)

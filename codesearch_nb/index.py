@@ -17,7 +17,7 @@ from .core import CodeSearchError, PRETRAINED, workspace, ws_path, ws_dir, check
 from .runs import run_dir, read_config, deployment
 from .store import check_pulled
 from .judgements import code_hash
-from .scorers import BM25Scorer, bm25_tokens, RERANK_MIX, rerank_scores
+from .scorers import BM25Scorer, bm25_tokens, RERANK_MIX, rerank_scores, as_run
 from .extract import lang_of, LANGS
 from .sources import Source, list_files, IGNORE_DIRS
 
@@ -320,6 +320,8 @@ def index_functions(df:pd.DataFrame, # function records to index (`extract.FIELD
     n_emb = embed_chunks(codes['text'].tolist(), table['language'].tolist(), encoder, folder/'emb', start=ntotal,
                          batch_size=batch_size, chunk_size=chunk_size)
     X = load_chunks(folder/'emb', len(table))
+    fe = encoder if callable(getattr(encoder, 'fit_stats', None)) else getattr(encoder, 'local', None)   # a fusion (on dask: its local copy)
+    if callable(getattr(fe, 'fit_stats', None)): fe.fit_stats(X).save_stats(folder/'fusion.npz')   # each member's spread over these functions
     d = int(X[0].shape[1])
     want = kind if kind != 'auto' else meta.get('kind_requested', 'auto')
     params = index_params(len(table), d, want)
@@ -392,6 +394,7 @@ class Searcher:
         self.meta = read_meta(self.folder)
         if self.meta.get('status') != 'ready': raise CodeSearchError(f'{self.folder}: no finished index; build it with `codesearch index RUN_ID`')
         self.encoder = encoder
+        if callable(getattr(encoder, 'load_stats', None)) and (self.folder/'fusion.npz').exists(): encoder.load_stats(self.folder/'fusion.npz')
         self.index = faiss.read_index(str(check_pulled(self.folder/'faiss.index')))  # a file from a run store: checked by hash first
         self.table = pd.read_parquet(self.folder/'functions.parquet')
         if self.index.ntotal != len(self.table): raise CodeSearchError(f'{self.folder}: index has {self.index.ntotal} vectors for {len(self.table)} rows; rebuild with `codesearch index --rebuild`')
@@ -732,7 +735,7 @@ def shown_text(df:pd.DataFrame, # function records
                cfg:dict, # the run's config
               ) -> pd.DataFrame:
     "`df` with `code` replaced by the whole source (`original_string`) for a pretrained run; as it is otherwise."
-    if not cfg.get('pretrained') or 'original_string' not in df: return df
+    if not (cfg.get('pretrained') or cfg.get('whole_source')) or 'original_string' not in df: return df
     src = df['original_string'].fillna('').astype(str)
     return df.assign(code=src.where(src.str.len() > 0, df['code']))
 
@@ -753,6 +756,7 @@ def build_index(run_id:str, # run whose encoder embeds the functions
                 workers:int=1, # embed with this many local dask worker processes (1: in this process)
                ) -> dict:
     "Embed every function of a corpus or of source folders with run `run_id` and build (or update) its faiss index."
+    run_id = as_run(run_id, ws)   # a fusion spec names its fusion run
     if corpus and source: raise CodeSearchError('give --corpus or --source, not both')
     if not corpus and not source:
         corpus = _run_corpus(run_id, ws)
@@ -798,6 +802,7 @@ def run_searcher(run_id:str, # run whose index to load
                  rerank_k:int=50, # candidates the reranker reads per query
                 ) -> Searcher:
     "A (cached) `Searcher` on run `run_id`'s index, reranking with run `rerank` when given (and not otherwise)."
+    run_id = as_run(run_id, ws)
     if run_id not in PRETRAINED and not (run_dir(run_id, ws, must_exist=False)/'config.json').exists():
         raise CodeSearchError(f'run {run_id!r} does not exist; `codesearch runs` lists the runs')
     if run_id not in PRETRAINED and read_config(run_id, ws).get('kind') == 'reranker':

@@ -10,12 +10,12 @@ import os, re, json, time, hashlib
 from pathlib import Path
 import numpy as np
 from .core import CodeSearchError, PRETRAINED, workspace, ws_dir, check_run_id, l2norm
-from .runs import check_finished, pretrained_run, read_config
+from .runs import check_finished, pretrained_run, read_config, new_run, set_status
 
 # %% auto #0
 __all__ = ['RERANK_MIX', 'BASELINES', 'FUSE_PREFIXES', 'Scorer', 'FnScorer', 'texts_key', 'DenseScorer', 'bm25_tokens',
            'bm25_docs', 'BM25Scorer', 'pretrained_scorer', 'zscore', 'Blend', 'rerank_scores', 'Rerank', 'parse_fusion',
-           'fusion_spec', 'get_scorer', 'serving_fn', 'query_latency']
+           'fusion_spec', 'get_scorer', 'fusion_run', 'as_run', 'serving_fn', 'query_latency']
 
 # %% ../nbs/06_scorers.ipynb #0000002c
 class Scorer:
@@ -288,6 +288,7 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), a fusi
         d = workspace(ws)/'runs'/model
         if not d.is_dir(): raise CodeSearchError(f'{model!r}: not a baseline ({", ".join(BASELINES)}) nor a run in {d.parent}; list runs with `codesearch runs`')
         check_finished(model, ws, 'evaluate')
+        if read_config(model, ws).get('kind') == 'fusion': return get_scorer(read_config(model, ws)['spec'], ws)   # the exact fusion
         if read_config(model, ws).get('kind') == 'reranker': raise CodeSearchError(f'{model!r} is a reranker, not a retriever: rerank a retriever with it, e.g. `codesearch eval minilm --rerank {model}`')
         s = pretrained_scorer(model, ws) if model in PRETRAINED else _run_scorer(model, d, ws)
         s.run_id = model
@@ -297,6 +298,31 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), a fusi
     if callable(getattr(model, 'score', None)): return FnScorer(model.score, getattr(model, 'name', type(model).__name__))
     if callable(model): return FnScorer(model)
     raise CodeSearchError(f'{model!r}: cannot score with it; give a run id, bm25, minilm, mpnet, a fusion spec (fuse:minilm=0.5,bm25=0.1), an encoder (encode_queries/encode_code) or a function f(queries, codes) -> scores')
+
+# %% ../nbs/06_scorers.ipynb #bdc163b2
+def fusion_run(spec:str, # a fusion of encoder runs, e.g. 'fuse:minilm=0.5,mpnet=0.5'
+               ws=None, # workspace
+              ) -> str:
+    "The id of the fusion run of `spec` (made on first use): a run that indexes, serves and deploys as one model."
+    method, members = parse_fusion(spec)
+    if method != 'interp': raise CodeSearchError(f'{spec}: only z-normalised fusions (fuse:…) can be indexed; a rank fusion needs each member\'s whole ranking')
+    if any(m == 'bm25' for m, _ in members):
+        raise CodeSearchError(f'{spec}: BM25 cannot be part of an indexed fusion; fuse the encoders and search with --mode hybrid to add BM25')
+    for m, _ in members:
+        if m in PRETRAINED: continue
+        check_finished(m, ws, 'index')
+        if read_config(m, ws).get('kind') in ('reranker', 'fusion'): raise CodeSearchError(f'{spec}: {m!r} is not an encoder run; fuse encoders (minilm, mpnet, trained runs)')
+    canon = fusion_spec(members)
+    rid = f"fuse-{'-'.join(m for m, _ in members)[:48]}-{hashlib.sha1(canon.encode()).hexdigest()[:6]}"
+    if not (workspace(ws, create=True)/'runs'/rid/'config.json').exists():   # like a pretrained run, made where it is first named
+        new_run(rid, dict(kind='fusion', model='fusion', spec=canon, members=[[m, w] for m, w in members], needs_weights=False,
+                          whole_source=all(m in PRETRAINED for m, _ in members), created=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())), ws)
+        set_status(rid, 'finished', ws)
+    return rid
+
+def as_run(run_id:str, ws=None) -> str:
+    "`run_id`, or the fusion run of a fusion spec."
+    return fusion_run(run_id, ws) if str(run_id).startswith(tuple(FUSE_PREFIXES)) else run_id
 
 # %% ../nbs/06_scorers.ipynb #92e3d809
 def serving_fn(sc:Scorer, # the scorer to serve

@@ -15,7 +15,7 @@ from .runs import run_dir, read_config, read_metrics, check_finished, deployment
 from .store import store_url, pull, push, read_pointer, move_pointer, rollback_target
 from .judgements import judgements_dir, judgement, add_judgements, grades_for, function_ref, STORE_FILE
 from .index import index_dir, read_meta, build_index, load_run_encoder, load_rerank_run, Searcher, MODES
-from .scorers import RERANK_MIX
+from .scorers import RERANK_MIX, as_run
 
 # %% auto #0
 __all__ = ['LINK_SCHEMES', 'PAGE', 'SHOWN', 'LOOPBACK', 'SECURITY_HEADERS', 'MAX_JUDGE_BODY', 'MAX_QUERY', 'MAX_K', 'check_run',
@@ -118,6 +118,7 @@ def deploy(run_id:str|None=None, # run to serve (not needed with --rollback)
     "Make run `run_id` the served model (checked, indexed if needed, switched atomically, recorded); with --store, on the hosts that follow the store."
     if rollback and run_id: raise CodeSearchError('give a run id or --rollback, not both')
     if not rollback and not run_id: raise CodeSearchError('which run? give RUN_ID (see `codesearch runs`) or --rollback')
+    if run_id: run_id = as_run(run_id, ws)   # a fusion spec deploys its fusion run
     if store:
         url = store_url(store, ws, need=True)
         return _deploy_store(rollback_target(read_pointer(url, ws)) if rollback else run_id, rollback, ws, url, github_deployment)

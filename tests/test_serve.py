@@ -313,3 +313,25 @@ def test_serve_with_a_reranker(ws, add_reranker):
         while time.time() < deadline and httpx.get(base + '/health').json()['run_id'] != other: time.sleep(0.2)
         j = httpx.get(base + '/search', params=dict(q=q, k=3)).json()
         assert j['run_id'] == other and j['rerank']['run_id'] == rid and all('rerank_score' in r for r in j['results'])
+
+
+def test_fusion_indexed_searched_and_deployed(trained_workspace):
+    "A fusion of two runs as one model: one index whose searches rank as the exact fusion (`Blend`), deployed like any run."
+    import numpy as np, pandas as pd
+    from codesearch_nb.index import build_index, run_searcher
+    from codesearch_nb.scorers import get_scorer
+    from codesearch_nb.serve import deploy
+    w, corpus = trained_workspace('fusion_ws', {'nbow-f1': dict(epochs=1, seed=0), 'nbow-f2': dict(epochs=1, seed=1)})
+    spec = 'fuse:nbow-f1=0.7,nbow-f2=0.3'
+    meta = build_index(spec, corpus=corpus, ws=str(w))
+    assert meta['run_id'].startswith('fuse-nbow-f1-nbow-f2-') and (w/'runs'/meta['run_id']/'index'/'fusion.npz').exists()
+    s = run_searcher(spec, ws=str(w))
+    codes, langs = pd.read_parquet(s.folder/'codes.parquet')['text'].tolist(), s.table['language'].tolist()
+    qs = ['read a file', 'parse command line arguments', 'sort a list by key', 'send an email message', 'compress data', 'format a date']
+    served = [[r['id'] for r in rs] for rs in s.search(qs, k=10)]
+    exact = [[int(i) for i in np.argsort(-b, kind='stable')[:10]] for b in get_scorer(spec, str(w)).score(qs, codes, langs)]
+    assert [x[:3] for x in served] == [x[:3] for x in exact]
+    assert all(len(set(a) & set(b)) >= 9 for a, b in zip(served, exact))
+    assert get_scorer(spec, str(w)).name != get_scorer('nbow-f1', str(w)).name
+    rec = deploy(spec, ws=str(w))
+    assert rec['run_id'] == meta['run_id'] and rec['index']['dim'] == meta['dim']
