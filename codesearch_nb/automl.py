@@ -15,7 +15,8 @@ from .tokens import query_words, code_words
 from .metrics import ranks_of, language_chunks
 from .scorers import Scorer, FnScorer, BM25Scorer, DenseScorer, Blend, Rerank, RERANK_MIX, get_scorer, pretrained_scorer, parse_fusion, fusion_spec, query_latency
 from .runs import wandb_start, read_metrics, read_config
-from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE)
+from .evaluate import (csn_pairs, eval_pairs, eval_cosqa, eval_ndcg, resolve_benchmark, find_benchmark, HEADLINE,
+                                 pipeline_dir, merge_eval)
 
 # %% auto #0
 __all__ = ['FAMILIES', 'PIPELINES', 'DEFAULT_FAMILIES', 'NEURAL', 'MINILM_TUNING', 'PRESETS', 'RERANKER_SPACE',
@@ -542,14 +543,10 @@ def save_pipeline(name:str, # the pipeline's scorer name
                   key:str, # the benchmark key it is stored under, e.g. valid-stdlib
                   ws=None) -> Path:
     "Write `pipelines/<name>/config.json` and merge `res` into its `metrics.json` under `eval`/`key`; return the folder."
-    d = workspace(ws, create=True)/'pipelines'/re.sub(r'[^\w.@-]+', '+', name)   # the folder `evaluate.result_dir` gives a pipeline
-    d.mkdir(parents=True, exist_ok=True)
+    workspace(ws, create=True)
+    d = pipeline_dir(name, ws)   # the folder `evaluate.result_dir` gives a pipeline
     write_json(d/'config.json', dict(name=name, **config))
-    p = d/'metrics.json'
-    try: m = json.loads(p.read_text()) if p.exists() else {}
-    except ValueError: m = {}
-    m.setdefault('eval', {})[key] = {k: v for k, v in res.items() if k not in ('ranks', 'ids')}
-    write_json(p, m)
+    merge_eval(d, key, res)
     return d
 
 # %% ../nbs/07_automl.ipynb #49683e28

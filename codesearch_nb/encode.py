@@ -296,7 +296,7 @@ def torch_encoder(run_id:str, ws=None, threads:int|None=None,
     from codesearch_nb.train import load_encoder
     torch.set_num_threads(threads or default_threads())
     enc = load_encoder(run_id, ws)
-    if bf16 and enc.device.type == 'cpu': enc.bf16, enc.backend = True, 'torch-bf16'
+    enc.bf16 = bf16 and enc.device.type == 'cpu'   # its `backend` says so
     return enc
 
 def onnx_encoder(run_id:str, ws=None, int8:bool=False, threads:int|None=None, gpu:bool|None=None) -> OnnxEncoder:

@@ -20,9 +20,9 @@ from .scorers import Scorer, FnScorer, DenseScorer, BM25Scorer, Blend, Rerank, g
 # %% auto #0
 __all__ = ['BENCHMARK_DIRS', 'HEADLINE', 'BENCHMARK_SOURCES', 'GITHUB_RAW', 'read_relevances', 'read_predictions', 'ndcg_table',
            'read_cosqa', 'strip_docstring', 'csn_pairs', 'eval_pairs', 'eval_cosqa', 'eval_ndcg', 'eval_judgements',
-           'find_benchmark', 'resolve_benchmark', 'result_dir', 'save_result', 'tables', 'write_report', 'log_wandb',
-           'default_corpus', 'dropped_pairs', 'changed_notes', 'stage_notes', 'evaluate', 'leaderboard',
-           'benchmark_download']
+           'find_benchmark', 'resolve_benchmark', 'pipeline_dir', 'merge_eval', 'result_dir', 'save_result', 'tables',
+           'write_report', 'log_wandb', 'default_corpus', 'dropped_pairs', 'changed_notes', 'stage_notes', 'evaluate',
+           'leaderboard', 'benchmark_download']
 
 # %% ../nbs/06a_evaluate.ipynb #00000017
 def read_relevances(path:str|Path, # an `annotationStore.csv`: Language,Query,GitHubUrl,Relevance[,Notes]
@@ -277,9 +277,21 @@ def resolve_benchmark(benchmark:str, # csn, cosqa, ndcg, judgements or a path
     raise CodeSearchError(f'{p}: not a CoSQA query file (.json) nor an annotationStore.csv')
 
 # %% ../nbs/06a_evaluate.ipynb #0000004b
+def pipeline_dir(name:str, ws=None) -> Path:
+    "The result folder of pipeline `name`: `pipelines/<name>`, characters unsafe in a path replaced by '+'."
+    return workspace(ws)/'pipelines'/re.sub(r'[^\w.@-]+', '+', name)
+
+def merge_eval(d:Path, key:str, res:dict) -> Path:
+    "Merge `res` (without per-query ranks) into `d/metrics.json` under `eval`/`key`; return the file."
+    p = d/'metrics.json'
+    try: m = json.loads(p.read_text()) if p.exists() else {}
+    except ValueError: m = {}
+    m.setdefault('eval', {})[key] = {k: v for k, v in res.items() if k not in ('ranks', 'ids')}
+    return write_json(p, m)
+
 def result_dir(scorer, ws=None) -> Path|None:
     "Where `scorer`'s results are kept: its run directory, `baselines/<name>` for a baseline, `pipelines/<name>` for a pipeline, else None."
-    if isinstance(scorer, (Rerank, Blend)): return workspace(ws)/'pipelines'/re.sub(r'[^\w.@-]+', '+', scorer.name)
+    if isinstance(scorer, (Rerank, Blend)): return pipeline_dir(scorer.name, ws)
     if getattr(scorer, 'run_id', None): return workspace(ws)/'runs'/scorer.run_id
     if scorer.name in BASELINES: return workspace(ws)/'baselines'/scorer.name
     return None
@@ -287,13 +299,7 @@ def result_dir(scorer, ws=None) -> Path|None:
 def save_result(scorer, key:str, res:dict, ws=None) -> Path|None:
     "Merge `res` (without per-query ranks) into `metrics.json` of `scorer`'s result folder under `eval`/`key`."
     d = result_dir(scorer, ws)
-    if d is None: return None
-    p = d/'metrics.json'
-    try: m = json.loads(p.read_text()) if p.exists() else {}
-    except ValueError: m = {}
-    m.setdefault('eval', {})[key] = {k: v for k, v in res.items() if k not in ('ranks', 'ids')}
-    write_json(p, m)
-    return p
+    return None if d is None else merge_eval(d, key, res)
 
 # %% ../nbs/06a_evaluate.ipynb #0000004e
 HEADLINE = {'csn': ['mrr', 'recall@1', 'recall@5', 'recall@10', 'mrr_full', 'query_ms', 'n_queries'],

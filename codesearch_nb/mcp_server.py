@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from .core import CodeSearchError, check_run_id
 from .runs import deployment, read_config
-from .scorers import FUSE_PREFIXES
+from .scorers import as_run
 from .index import run_searcher, load_rerank_run, index_dir, read_meta, MODES
 from .serve import MAX_K, MAX_QUERY, _INVISIBLE
 
@@ -36,7 +36,7 @@ class SearchTools:
                  rerank:str|None=None, # a reranker run: re-score the first stage's top `rerank_k` with it, whichever run is served
                  rerank_k:int=50, # candidates the reranker reads per search (a request for more results reranks that many)
                 ):
-        self.run_id = (run_id if str(run_id).startswith(tuple(FUSE_PREFIXES)) else check_run_id(run_id)) if run_id else None   # a fusion spec is served as its fusion run
+        self.run_id = check_run_id(as_run(run_id, ws)) if run_id else None   # a fusion spec is served as its fusion run
         self.ws, self.encoder, self.deployed = ws, encoder, run_id is None
         self.rerank, self.rerank_k = (check_run_id(rerank) if rerank else None), rerank_k
         self._lock = threading.Lock()

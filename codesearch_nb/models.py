@@ -258,8 +258,10 @@ class Encoder:
         self.name, self.model, self.tok, self.bs, self.max_tokens = name, model.eval(), tok, bs, max_tokens
         self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         self.bf16 = bf16 and self.device.type == 'cpu'
-        self.backend = 'torch-bf16' if self.bf16 else 'torch'
         self.model.to(self.device)
+
+    @property
+    def backend(self) -> str: return 'torch-bf16' if self.bf16 else 'torch'
 
     def _run(self, ids, fn):
         "Length-sorted batches under a token budget (`encode.token_batches`), fp16 on a GPU (bf16 on the CPU if asked), results in input order."

@@ -288,8 +288,9 @@ def get_scorer(model, # 'bm25', a run id ('minilm' and 'mpnet' included), a fusi
         d = workspace(ws)/'runs'/model
         if not d.is_dir(): raise CodeSearchError(f'{model!r}: not a baseline ({", ".join(BASELINES)}) nor a run in {d.parent}; list runs with `codesearch runs`')
         check_finished(model, ws, 'evaluate')
-        if read_config(model, ws).get('kind') == 'fusion': return get_scorer(read_config(model, ws)['spec'], ws)   # the exact fusion
-        if read_config(model, ws).get('kind') == 'reranker': raise CodeSearchError(f'{model!r} is a reranker, not a retriever: rerank a retriever with it, e.g. `codesearch eval minilm --rerank {model}`')
+        cfg = read_config(model, ws)
+        if cfg.get('kind') == 'fusion': return get_scorer(cfg['spec'], ws)   # the exact fusion
+        if cfg.get('kind') == 'reranker': raise CodeSearchError(f'{model!r} is a reranker, not a retriever: rerank a retriever with it, e.g. `codesearch eval minilm --rerank {model}`')
         s = pretrained_scorer(model, ws) if model in PRETRAINED else _run_scorer(model, d, ws)
         s.run_id = model
         return s
